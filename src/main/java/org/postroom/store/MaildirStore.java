@@ -1,0 +1,178 @@
+package org.postroom.store;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The local mailboxes: one Maildir per account at {@code data-dir/mail/<domain>/<local-part>/}, with
+ * Maildir++ sub-folders ({@code .Sent}, {@code .Archive.2024}) for IMAP. Thread-safe; every method
+ * blocks on file I/O, so callers run it on the blocking dispatcher.
+ *
+ * <p>Delivery is the Maildir way: write into {@code tmp/}, fsync the file, rename into {@code new/},
+ * fsync {@code new/}. A crash at any point leaves either no message or a complete one in {@code new/}
+ * (a stray file in {@code tmp/} at most). File names carry {@code ,S=} (size with LF line ends, as
+ * stored) and {@code ,W=} (size with CRLF, as POP3 and IMAP count it).
+ */
+public final class MaildirStore {
+    private static final AtomicLong COUNTER = new AtomicLong();
+    private static final long PID = ProcessHandle.current().pid();
+
+    private final Path root;
+    private final String hostname;
+    private final MailboxWatchers watchers = new MailboxWatchers();
+
+    public MaildirStore(Path mailRoot, String hostname) {
+        this.root = mailRoot;
+        this.hostname = hostname.replace('/', '_').replace(':', '_');
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public MailboxWatchers watchers() {
+        return watchers;
+    }
+
+    /** The account's INBOX Maildir (not created). */
+    public Path inbox(String address) {
+        String a = address.toLowerCase(Locale.ROOT);
+        int at = a.lastIndexOf('@');
+        return root.resolve(a.substring(at + 1)).resolve(a.substring(0, at));
+    }
+
+    /**
+     * The Maildir of an IMAP folder: INBOX is the account's root Maildir, any other name a Maildir++
+     * sub-folder ({@code "Archive/2024"} → {@code .Archive.2024}). The caller validates the name.
+     */
+    public Path folder(String address, String folderName) {
+        if (folderName.equalsIgnoreCase("INBOX")) {
+            return inbox(address);
+        }
+        return inbox(address).resolve("." + folderName.replace('/', '.'));
+    }
+
+    /** Creates {@code cur}, {@code new} and {@code tmp} if missing. */
+    public static void ensureMaildir(Path maildir) throws IOException {
+        Files.createDirectories(maildir.resolve("cur"));
+        Files.createDirectories(maildir.resolve("new"));
+        Files.createDirectories(maildir.resolve("tmp"));
+    }
+
+    /**
+     * Delivers one message (LF line ends) into an account's INBOX, durably, and notifies watchers.
+     * Returns the path of the new file.
+     */
+    public Path deliver(String address, byte[] messageLf) throws IOException {
+        Path file = deliverInto(inbox(address), messageLf, "new", "");
+        watchers.notifyChanged(address.toLowerCase(Locale.ROOT));
+        return file;
+    }
+
+    /**
+     * Writes a message durably into a Maildir's {@code new/} or {@code cur/} (with a Maildir info
+     * suffix such as ":2,S"), and returns its path. Used by delivery, IMAP APPEND and COPY.
+     */
+    public Path deliverInto(Path maildir, byte[] messageLf, String subdir, String infoSuffix) throws IOException {
+        ensureMaildir(maildir);
+        String name = uniqueName(messageLf);
+        Path tmp = maildir.resolve("tmp").resolve(name);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(messageLf);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        Path target = maildir.resolve(subdir).resolve(name + infoSuffix);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target);
+        }
+        fsyncDirectory(maildir.resolve(subdir));
+        return target;
+    }
+
+    /** A new unique Maildir base name with its sizes. */
+    public String uniqueName(byte[] messageLf) {
+        long now = System.currentTimeMillis();
+        long micros = (System.nanoTime() / 1000) % 1_000_000;
+        return (now / 1000) + ".M" + micros + "P" + PID + "Q" + COUNTER.incrementAndGet() + "." + hostname
+                + ",S=" + messageLf.length + ",W=" + crlfSize(messageLf);
+    }
+
+    /** The size of LF-terminated text once every LF is a CRLF. */
+    public static long crlfSize(byte[] messageLf) {
+        long lines = 0;
+        for (byte b : messageLf) {
+            if (b == '\n') {
+                lines++;
+            }
+        }
+        return messageLf.length + lines;
+    }
+
+    /** fsync a directory so a rename into it survives a crash. */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some filesystems refuse to open directories; the rename is still ordered after the file fsync.
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+        }
+    }
+
+    /** Converts CRLF line ends to LF (a lone CR is kept). */
+    public static byte[] crlfToLf(byte[] crlf) {
+        byte[] out = new byte[crlf.length];
+        int n = 0;
+        for (int i = 0; i < crlf.length; i++) {
+            byte b = crlf[i];
+            if (b == '\r' && i + 1 < crlf.length && crlf[i + 1] == '\n') {
+                continue;
+            }
+            out[n++] = b;
+        }
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+    }
+
+    /** Converts LF line ends to CRLF (existing CRLF stays). */
+    public static byte[] lfToCrlf(byte[] lf) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(lf.length + lf.length / 30 + 16);
+        for (int i = 0; i < lf.length; i++) {
+            byte b = lf[i];
+            if (b == '\n' && (i == 0 || lf[i - 1] != '\r')) {
+                out.write('\r');
+            }
+            out.write(b);
+        }
+        return out.toByteArray();
+    }
+
+    /** Lists the Maildir++ sub-folder names of an account ("Sent", "Archive/2024"), unsorted. */
+    public List<String> subfolders(String address) throws IOException {
+        List<String> names = new ArrayList<>();
+        Path inbox = inbox(address);
+        if (!Files.isDirectory(inbox)) {
+            return names;
+        }
+        try (var stream = Files.list(inbox)) {
+            stream.filter(p -> p.getFileName().toString().startsWith(".") && Files.isDirectory(p.resolve("cur")))
+                    .forEach(p -> names.add(p.getFileName().toString().substring(1).replace('.', '/')));
+        }
+        return names;
+    }
+}
