@@ -52,6 +52,7 @@ public final class FakePop3Server implements AutoCloseable {
         final String password;
         final List<String[]> messages = new ArrayList<>(); // {uid, crlf text}
         final AtomicInteger logins = new AtomicInteger();
+        final AtomicInteger apopLogins = new AtomicInteger();
         final AtomicInteger sessions = new AtomicInteger();
         final AtomicInteger peakSessions = new AtomicInteger();
         volatile int dropAtRetr; // 0 = never; else drop the connection when the n-th RETR of a session arrives
@@ -100,6 +101,10 @@ public final class FakePop3Server implements AutoCloseable {
 
     public int logins(String user) {
         return mailboxes.get(user).logins.get();
+    }
+
+    public int apopLogins(String user) {
+        return mailboxes.get(user).apopLogins.get();
     }
 
     public int peakSessionsOn(String user) {
@@ -237,6 +242,9 @@ public final class FakePop3Server implements AutoCloseable {
                             continue;
                         }
                         m.logins.incrementAndGet();
+                        if (verb.equals("APOP")) {
+                            m.apopLogins.incrementAndGet();
+                        }
                         box = m;
                         synchronized (m) {
                             snapshot = new ArrayList<>(m.messages);
