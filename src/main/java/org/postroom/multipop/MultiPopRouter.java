@@ -99,6 +99,11 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
             return sources.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
         }
 
+        /** The sources collected into one local account. */
+        public List<SourceStatus> forAccount(String account) {
+            return sources.stream().filter(s -> s.account().equalsIgnoreCase(account)).toList();
+        }
+
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("maxSessions", maxSessions);
@@ -169,6 +174,12 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         return Behaviors.setup(ctx -> build(ctx, settings, store, dataDir, metrics, options, clock));
     }
 
+    /** For tests: a given collection and executor (e.g. one that fails, to crash collectors). */
+    static Behavior<Command> create(MultiPopSettings settings, SourceCollection collection, Executor blocking,
+                                    Metrics metrics, Clock clock) {
+        return Behaviors.setup(ctx -> withTimers(ctx, settings, collection, blocking, metrics, clock));
+    }
+
     private static Behavior<Command> build(ActorContext<Command> ctx, MultiPopSettings settings, MaildirStore store,
                                            Path dataDir, Metrics metrics, MultiPopOptions options, Clock clock) {
         Config config = ctx.getSystem().settings().config();
@@ -183,6 +194,12 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         SourceCollection collection = new SourceCollection(store, dataDir.resolve("multipop"),
                 SourceCollection.connector(options.clientOptions()),
                 source -> metrics.multipopMessages().increment());
+        return withTimers(ctx, settings, collection, blocking, metrics, clock);
+    }
+
+    private static Behavior<Command> withTimers(ActorContext<Command> ctx, MultiPopSettings settings,
+                                                SourceCollection collection, Executor blocking, Metrics metrics,
+                                                Clock clock) {
         SessionCounters counters = metrics.sessions("multipop");
         return Behaviors.withTimers(timers -> {
             MultiPopRouter router = new MultiPopRouter(ctx, timers, settings, collection, blocking, counters, clock);
