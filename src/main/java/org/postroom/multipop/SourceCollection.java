@@ -65,7 +65,9 @@ public final class SourceCollection {
         try {
             client = connector.connect(source);
         } catch (Pop3CommandException e) {
-            return new CollectionOutcome.Failed(CollectionOutcome.Stage.GREETING, e.getMessage(), 0);
+            // a -ERR greeting (busy server) or a refused STLS
+            return new CollectionOutcome.Failed(e.verb().equals("greeting")
+                    ? CollectionOutcome.Stage.GREETING : CollectionOutcome.Stage.CONNECT, e.getMessage(), 0);
         } catch (ConnectException | SocketTimeoutException | UnknownHostException e) {
             return new CollectionOutcome.Failed(CollectionOutcome.Stage.CONNECT, describe(e), 0);
         } catch (IOException | RuntimeException e) {

@@ -63,14 +63,35 @@ public final class FakePop3Server implements AutoCloseable {
         }
     }
 
-    private FakePop3Server() throws IOException {
+    private final javax.net.ssl.SSLContext tls;
+    private final boolean implicitTls;
+
+    private FakePop3Server(javax.net.ssl.SSLContext tls, boolean implicitTls) throws IOException {
+        this.tls = tls;
+        this.implicitTls = implicitTls;
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         threads.execute(this::acceptLoop);
     }
 
     public static FakePop3Server start() throws IOException {
-        return new FakePop3Server();
+        return new FakePop3Server(null, false);
+    }
+
+    /**
+     * A server with TLS: {@code implicit} = TLS from the first byte (port 995 style), else plaintext
+     * offering STLS (RFC 2595).
+     */
+    public static FakePop3Server startTls(javax.net.ssl.SSLContext tls, boolean implicit) throws IOException {
+        return new FakePop3Server(tls, implicit);
+    }
+
+    private Socket wrap(Socket s) throws IOException {
+        javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(s, null, s.getPort(), true);
+        ssl.setUseClientMode(false);
+        ssl.startHandshake();
+        return ssl;
     }
 
     public int port() {
@@ -178,6 +199,11 @@ public final class FakePop3Server implements AutoCloseable {
         CountDownLatch gate = greetingGate;
         gate.countDown();
         gate.await(gateTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        boolean secure = false;
+        if (tls != null && implicitTls) {
+            s = wrap(s);
+            secure = true;
+        }
         BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
         OutputStream out = s.getOutputStream();
         String stamp = "<" + System.nanoTime() + ".fake@127.0.0.1>";
@@ -207,7 +233,20 @@ public final class FakePop3Server implements AutoCloseable {
                     return;
                 }
                 if (verb.equals("CAPA")) {
-                    send(out, "+OK\r\nUSER\r\n" + (uidlSupported ? "UIDL\r\n" : "") + ".");
+                    send(out, "+OK\r\nUSER\r\n" + (uidlSupported ? "UIDL\r\n" : "")
+                            + (tls != null && !secure ? "STLS\r\n" : "") + ".");
+                    continue;
+                }
+                if (verb.equals("STLS")) {
+                    if (tls == null || secure || box != null) {
+                        send(out, "-ERR STLS not available");
+                        continue;
+                    }
+                    send(out, "+OK begin TLS negotiation");
+                    s = wrap(s);
+                    secure = true;
+                    in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                    out = s.getOutputStream();
                     continue;
                 }
                 if (verb.equals("NOOP")) {

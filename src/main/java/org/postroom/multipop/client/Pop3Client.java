@@ -1,5 +1,6 @@
 package org.postroom.multipop.client;
 
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import java.io.Closeable;
@@ -97,9 +98,14 @@ public final class Pop3Client implements Closeable {
         this.out = s.getOutputStream();
     }
 
+    /** Handshakes, checking that the certificate names the host we dialled (as HTTPS clients do). */
     private static Socket handshake(Socket s) throws IOException {
-        ((SSLSocket) s).startHandshake();
-        return s;
+        SSLSocket ssl = (SSLSocket) s;
+        SSLParameters params = ssl.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm("HTTPS");
+        ssl.setSSLParameters(params);
+        ssl.startHandshake();
+        return ssl;
     }
 
     private void readGreeting() throws IOException {
