@@ -6,6 +6,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -163,15 +165,25 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
      * actor system's config ({@link MultiPopOptions#from}).
      */
     public static Behavior<Command> create(MultiPopSettings settings, MaildirStore store, Path dataDir, Metrics metrics) {
-        return Behaviors.setup(ctx -> {
+        return supervised(Behaviors.setup(ctx -> {
             Config config = ctx.getSystem().settings().config();
             return build(ctx, settings, store, dataDir, metrics, MultiPopOptions.from(config), Clock.systemUTC());
-        });
+        }));
     }
 
+    /** As above with explicit options (validate them at start with {@link MultiPopOptions#from}). */
     public static Behavior<Command> create(MultiPopSettings settings, MaildirStore store, Path dataDir, Metrics metrics,
                                            MultiPopOptions options, Clock clock) {
-        return Behaviors.setup(ctx -> build(ctx, settings, store, dataDir, metrics, options, clock));
+        return supervised(Behaviors.setup(ctx -> build(ctx, settings, store, dataDir, metrics, options, clock)));
+    }
+
+    /**
+     * The router is long-lived: an unexpected failure restarts it (with back-off) with its start settings
+     * and a fresh first cycle; UIDL records are on disk, so nothing is collected twice.
+     */
+    private static Behavior<Command> supervised(Behavior<Command> behavior) {
+        return Behaviors.supervise(behavior).onFailure(Exception.class,
+                SupervisorStrategy.restartWithBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1), 0.2));
     }
 
     /** For tests: a given collection and executor (e.g. one that fails, to crash collectors). */
@@ -233,6 +245,7 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
                 .onSignal(ChildFailed.class, this::onCollectorFailed)
                 .onSignal(Terminated.class, this::onCollectorStopped)
                 .onSignal(PostStop.class, this::onPostStop)
+                .onSignal(PreRestart.class, this::onPreRestart)
                 .build();
     }
 
@@ -394,12 +407,21 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
     }
 
     private Behavior<Command> onPostStop(PostStop signal) {
-        // Children stop with us and no Terminated will come: count them out here.
+        countOutChildren();
+        return this;
+    }
+
+    private Behavior<Command> onPreRestart(PreRestart signal) {
+        countOutChildren();
+        return this;
+    }
+
+    /** Children stop with us and no Terminated will come for them: count them out here. */
+    private void countOutChildren() {
         for (int i = 0; i < collectors.size(); i++) {
             counters.closed();
         }
         collectors.clear();
-        return this;
     }
 
     private void publish() {

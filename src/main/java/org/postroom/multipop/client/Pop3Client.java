@@ -85,13 +85,6 @@ public final class Pop3Client implements Closeable {
         }
     }
 
-    /** Wraps an already connected socket (tests, or a caller that dialled itself); reads the greeting. */
-    public static Pop3Client over(Socket socket, Options options) throws IOException {
-        Pop3Client client = new Pop3Client(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), options);
-        client.readGreeting();
-        return client;
-    }
-
     private void use(Socket s) throws IOException {
         this.socket = s;
         this.in = s.getInputStream();
