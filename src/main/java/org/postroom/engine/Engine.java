@@ -8,6 +8,8 @@ import org.postroom.admin.AdminServer;
 import org.postroom.config.Settings;
 import org.postroom.metrics.Metrics;
 import org.postroom.queue.OutboundSpool;
+import org.postroom.tls.ServerTls;
+import org.postroom.tls.TlsSettings;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,9 +54,10 @@ public final class Engine implements AutoCloseable {
         metrics.sessions("smtp-out").setLimit(settings.outbound().maxSessions());
         metrics.sessions("multipop").setLimit(settings.multipop().maxSessions());
         OutboundSpool spool = OutboundWiring.spool(settings, metrics);
+        ServerTls tls = loadTls(root, settings);
         CompletableFuture<EngineGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(
-                EngineGuardian.create(settings, metrics, spool, started), "postroom", root);
+                EngineGuardian.create(settings, metrics, spool, tls, started), "postroom", root);
         try {
             EngineGuardian.Started s = started.get(30, TimeUnit.SECONDS);
             AdminServer admin = null;
@@ -82,6 +85,18 @@ public final class Engine implements AutoCloseable {
         } catch (TimeoutException | InterruptedException e) {
             terminate(system);
             throw new EngineStartException("engine did not start within 30 seconds", e);
+        }
+    }
+
+    private static ServerTls loadTls(Config root, Settings settings) {
+        TlsSettings tlsSettings = TlsSettings.from(root);
+        if (!tlsSettings.configured()) {
+            return null;
+        }
+        try {
+            return ServerTls.load(tlsSettings, settings.dataDir(), settings.hostname());
+        } catch (IOException | java.security.GeneralSecurityException e) {
+            throw new EngineStartException("tls: cannot load the server certificate: " + e.getMessage(), e);
         }
     }
 

@@ -19,6 +19,7 @@ import org.postroom.inbound.InboundProtocols;
 import org.postroom.metrics.Metrics;
 import org.postroom.queue.OutboundSpool;
 import org.postroom.store.MaildirStore;
+import org.postroom.tls.ServerTls;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -58,19 +59,19 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
 
     public static Behavior<Command> create(Settings settings, Metrics metrics, OutboundSpool spool,
-                                           CompletableFuture<Started> started) {
-        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, started));
+                                           ServerTls tls, CompletableFuture<Started> started) {
+        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, tls, started));
     }
 
     private EngineGuardian(ActorContext<Command> ctx, Settings settings, Metrics metrics, OutboundSpool spool,
-                           CompletableFuture<Started> started) {
+                           ServerTls tls, CompletableFuture<Started> started) {
         super(ctx);
         this.started = started;
         Executor blocking = ctx.getSystem().dispatchers()
                 .lookup(DispatcherSelector.fromConfig("postroom-blocking-dispatcher"));
         MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname());
         this.services = new EngineServices(settings, new Accounts(settings.accounts()), store, spool, metrics,
-                ctx.getSystem(), blocking);
+                ctx.getSystem(), blocking, tls);
 
         ActorRef<InboundGuardian.BindResult> reports = ctx.messageAdapter(InboundGuardian.BindResult.class,
                 ListenerReport::new);
