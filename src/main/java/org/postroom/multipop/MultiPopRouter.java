@@ -160,7 +160,16 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
     private volatile Status published;
 
     /**
-     * The engine's entry point: spawn it once as a child of the engine guardian. UIDL records live in
+     * The engine's entry point, from the shared services: spawn it once as a child of the engine guardian,
+     * {@code ctx.spawn(MultiPopRouter.create(services), "multipop")}.
+     */
+    public static Behavior<Command> create(org.postroom.engine.EngineServices services) {
+        return create(services.settings().multipop(), services.store(), services.settings().dataDir(),
+                services.metrics());
+    }
+
+    /**
+     * Spawn it once as a child of the engine guardian. UIDL records live in
      * {@code dataDir/multipop/}; timeouts and the dispatcher come from {@code postroom.multipop.*} of the
      * actor system's config ({@link MultiPopOptions#from}).
      */
