@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * MultiPOP's router: owns the sources, the collection cycles and the {@code multipop} session counters.
@@ -147,6 +148,7 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
     private final SessionCounters counters;
     private final Clock clock;
     private MultiPopSettings settings;
+    private final AtomicReference<MultiPopSettings> latest;
     private final Map<String, SourceState> sources = new LinkedHashMap<>();
     private final ArrayDeque<String> pending = new ArrayDeque<>();
     private final Map<ActorRef<MultiPopCollector.Command>, String> inFlight = new HashMap<>();
@@ -174,20 +176,22 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
      * actor system's config ({@link MultiPopOptions#from}).
      */
     public static Behavior<Command> create(MultiPopSettings settings, MaildirStore store, Path dataDir, Metrics metrics) {
+        AtomicReference<MultiPopSettings> latest = new AtomicReference<>(settings);
         return supervised(Behaviors.setup(ctx -> {
             Config config = ctx.getSystem().settings().config();
-            return build(ctx, settings, store, dataDir, metrics, MultiPopOptions.from(config), Clock.systemUTC());
+            return build(ctx, latest, store, dataDir, metrics, MultiPopOptions.from(config), Clock.systemUTC());
         }));
     }
 
     /** As above with explicit options (validate them at start with {@link MultiPopOptions#from}). */
     public static Behavior<Command> create(MultiPopSettings settings, MaildirStore store, Path dataDir, Metrics metrics,
                                            MultiPopOptions options, Clock clock) {
-        return supervised(Behaviors.setup(ctx -> build(ctx, settings, store, dataDir, metrics, options, clock)));
+        AtomicReference<MultiPopSettings> latest = new AtomicReference<>(settings);
+        return supervised(Behaviors.setup(ctx -> build(ctx, latest, store, dataDir, metrics, options, clock)));
     }
 
     /**
-     * The router is long-lived: an unexpected failure restarts it (with back-off) with its start settings
+     * The router is long-lived: an unexpected failure restarts it (with back-off) with its latest settings
      * and a fresh first cycle; UIDL records are on disk, so nothing is collected twice.
      */
     private static Behavior<Command> supervised(Behavior<Command> behavior) {
@@ -198,11 +202,14 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
     /** For tests: a given collection and executor (e.g. one that fails, to crash collectors). */
     static Behavior<Command> create(MultiPopSettings settings, SourceCollection collection, Executor blocking,
                                     Metrics metrics, Clock clock) {
-        return Behaviors.setup(ctx -> withTimers(ctx, settings, collection, blocking, metrics, clock));
+        return Behaviors.setup(ctx -> withTimers(ctx, new AtomicReference<>(settings), collection, blocking, metrics,
+                clock));
     }
 
-    private static Behavior<Command> build(ActorContext<Command> ctx, MultiPopSettings settings, MaildirStore store,
-                                           Path dataDir, Metrics metrics, MultiPopOptions options, Clock clock) {
+    private static Behavior<Command> build(ActorContext<Command> ctx, AtomicReference<MultiPopSettings> latest,
+                                           MaildirStore store, Path dataDir, Metrics metrics, MultiPopOptions options,
+                                           Clock clock) {
+        MultiPopSettings settings = latest.get();
         Config config = ctx.getSystem().settings().config();
         Executor blocking = config.hasPath(options.dispatcher())
                 ? ctx.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(options.dispatcher()))
@@ -215,21 +222,21 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         SourceCollection collection = new SourceCollection(store, dataDir.resolve("multipop"),
                 SourceCollection.connector(options.clientOptions()),
                 source -> metrics.multipopMessages().increment());
-        return withTimers(ctx, settings, collection, blocking, metrics, clock);
+        return withTimers(ctx, latest, collection, blocking, metrics, clock);
     }
 
-    private static Behavior<Command> withTimers(ActorContext<Command> ctx, MultiPopSettings settings,
+    private static Behavior<Command> withTimers(ActorContext<Command> ctx, AtomicReference<MultiPopSettings> latest,
                                                 SourceCollection collection, Executor blocking, Metrics metrics,
                                                 Clock clock) {
         SessionCounters counters = metrics.sessions("multipop");
         return Behaviors.withTimers(timers -> {
-            MultiPopRouter router = new MultiPopRouter(ctx, timers, settings, collection, blocking, counters, clock);
+            MultiPopRouter router = new MultiPopRouter(ctx, timers, latest, collection, blocking, counters, clock);
             metrics.addStatusSection("multipop", () -> router.published.toMap());
             return router;
         });
     }
 
-    private MultiPopRouter(ActorContext<Command> ctx, TimerScheduler<Command> timers, MultiPopSettings settings,
+    private MultiPopRouter(ActorContext<Command> ctx, TimerScheduler<Command> timers, AtomicReference<MultiPopSettings> latest,
                            SourceCollection collection, Executor blocking, SessionCounters counters, Clock clock) {
         super(ctx);
         this.timers = timers;
@@ -237,7 +244,8 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         this.blocking = blocking;
         this.counters = counters;
         this.clock = clock;
-        applySettings(settings);
+        this.latest = latest;
+        applySettings(latest.get());
         ctx.getSelf().tell(Tick.INSTANCE); // the first cycle runs at start
         publish();
     }
@@ -260,11 +268,12 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
 
     private void applySettings(MultiPopSettings next) {
         Duration oldInterval = settings == null ? null : settings.interval();
-        this.settings = next;
         Map<String, PopSource> configured = new LinkedHashMap<>();
         for (PopSource s : next.sources()) {
             configured.put(s.id(), s);
         }
+        this.settings = next;
+        latest.set(next); // a restart after a failure keeps reloaded settings
         sources.keySet().retainAll(configured.keySet());
         configured.forEach((id, s) -> sources.computeIfAbsent(id, k -> new SourceState(s)).source = s);
         pending.removeIf(id -> !sources.containsKey(id));

@@ -313,4 +313,25 @@ class MultiPopRouterIntegrationTest {
         assertEquals(1, c.peak());
         testKit.stop(router);
     }
+
+    @Test
+    void aFailingRouterShouldRestartWithItsLatestSettingsAndCountOutItsCollectors() throws Exception {
+        List<PopSource> sources = mailboxes(2, 1, false);
+        ActorRef<MultiPopRouter.Command> router = router(1, sources);
+        awaitStatus(router, s -> s.cyclesCompleted() == 1);
+        router.tell(new MultiPopRouter.UpdateSettings(new MultiPopSettings(2, HOUR, sources)));
+        assertEquals(2, status(router).maxSessions());
+        server.message("user2", "user2-late", text("user2", 7));
+        router.tell(new MultiPopRouter.UpdateSettings(null)); // an unexpected failure inside the router
+
+        // Restarted after the back-off with the reloaded settings, and a fresh first cycle.
+        MultiPopRouter.Status st = awaitStatus(router, s -> server.logins("user1") == 2 && server.logins("user2") == 2
+                && s.cyclesCompleted() == 1 && !s.cycleRunning());
+        assertEquals(2, st.maxSessions());
+        assertEquals(2, metrics.sessions("multipop").limit());
+        assertEquals(List.of(), server.uids("user2"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> metrics.sessions("multipop").active() == 0);
+        assertEquals(3, inbox().size());
+        testKit.stop(router);
+    }
 }
