@@ -106,4 +106,54 @@ class MultiPopIntegrationTest {
             assertTrue(metrics.contains("postroom_sessions_limit{kind=\"multipop\"} 2.0"), metrics);
         }
     }
+
+    /** Postroom's own POP3 server as the remote peer (active once the POP3 listener is in the engine). */
+    @Test
+    void mailShouldBeCollectedFromPostroomsOwnPop3ServerOnceAndDeletedThere() throws Exception {
+        try (TestEngine engine = TestEngine.start("multipop.max-sessions = 2")) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(engine.engine().address("pop3") != null,
+                    "no POP3 listener in this build");
+            var store = engine.services().store();
+            for (int i = 1; i <= 3; i++) {
+                store.deliver("bob@example.test", ("Subject: to bob " + i + "\n\n.line with a dot\nbody\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                store.deliver("demo@example.test", ("Subject: to demo " + i + "\n\nkept\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+            int pop3 = engine.port("pop3");
+            PopSource bobToAlice = new PopSource("alice@example.test", "127.0.0.1", pop3, "bob@example.test", "bob-pw",
+                    false, "none");
+            PopSource demoToAlice = new PopSource("alice@example.test", "127.0.0.1", pop3, "demo@example.test", "demo",
+                    true, "none");
+            ActorRef<MultiPopRouter.Command> router = spawnRouter(engine,
+                    new MultiPopSettings(2, Duration.ofHours(1), List.of(bobToAlice, demoToAlice)));
+            MultiPopRouter.Status first = await().atMost(Duration.ofSeconds(20))
+                    .until(() -> status(engine, router), s -> s.cyclesCompleted() == 1);
+            assertEquals("ok", first.source(bobToAlice.id()).lastResult(), String.valueOf(first));
+            assertEquals("ok", first.source(demoToAlice.id()).lastResult(), String.valueOf(first));
+
+            Path aliceNew = store.inbox("alice@example.test").resolve("new");
+            assertEquals(6, files(aliceNew));
+            long bobLeft = files(store.inbox("bob@example.test").resolve("new"))
+                    + files(store.inbox("bob@example.test").resolve("cur"));
+            assertEquals(0, bobLeft, "collected mail is deleted on the POP3 server");
+            long demoLeft = files(store.inbox("demo@example.test").resolve("new"))
+                    + files(store.inbox("demo@example.test").resolve("cur"));
+            assertEquals(3, demoLeft, "leave-on-server keeps it");
+            try (var texts = Files.list(aliceNew)) {
+                assertTrue(texts.anyMatch(p -> {
+                    try {
+                        return Files.readString(p).equals("Subject: to bob 1\n\n.line with a dot\nbody\n");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }), "bytes arrive unchanged, dot-stuffing undone");
+            }
+
+            router.tell(new MultiPopRouter.RunNow());
+            await().atMost(Duration.ofSeconds(20)).until(() -> status(engine, router), s -> s.cyclesCompleted() == 2);
+            assertEquals(6, files(aliceNew), "nothing collected twice");
+            assertTrue(engine.metrics().sessions("pop3").accepted() >= 4, "the POP3 listener served the collectors");
+        }
+    }
 }
