@@ -9,9 +9,14 @@ public sealed interface CollectionOutcome {
 
     /**
      * Everything on the server was processed: {@code delivered} new messages, {@code deleted} on the
-     * server, {@code skipped} left there because already collected (leave-on-server).
+     * server, {@code skipped} left there because already collected (leave-on-server), {@code tooLarge}
+     * left there because LIST says they exceed {@code multipop.max-message-size}.
      */
-    record Collected(int delivered, int deleted, int skipped) implements CollectionOutcome {}
+    record Collected(int delivered, int deleted, int skipped, int tooLarge) implements CollectionOutcome {
+        public Collected(int delivered, int deleted, int skipped) {
+            this(delivered, deleted, skipped, 0);
+        }
+    }
 
     /** The run stopped at {@code stage}; what was delivered before is recorded and won't come twice. */
     record Failed(Stage stage, String error, int delivered) implements CollectionOutcome {}

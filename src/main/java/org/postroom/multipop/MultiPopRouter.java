@@ -74,7 +74,8 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
     /** What /status shows for one source. Times are null before the first run. */
     public record SourceStatus(String id, String account, String host, int port, String user, boolean leaveOnServer,
                                String state, Instant lastRunStarted, Instant lastRunFinished, String lastResult,
-                               int lastMessages, long totalMessages, long runs, String lastError) {
+                               int lastMessages, long totalMessages, long runs, String lastError,
+                               String lastWarning) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", id);
@@ -91,6 +92,7 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
             m.put("totalMessages", totalMessages);
             m.put("runs", runs);
             m.put("lastError", lastError);
+            m.put("lastWarning", lastWarning);
             return m;
         }
     }
@@ -130,6 +132,7 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         long totalMessages;
         long runs;
         String lastError;
+        String lastWarning;
 
         SourceState(PopSource source) {
             this.source = source;
@@ -138,7 +141,7 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         SourceStatus snapshot() {
             return new SourceStatus(source.id(), source.account(), source.host(), source.port(), source.user(),
                     source.leaveOnServer(), state, lastRunStarted, lastRunFinished, lastResult, lastMessages,
-                    totalMessages, runs, lastError);
+                    totalMessages, runs, lastError, lastWarning);
         }
     }
 
@@ -158,6 +161,8 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
     private final Set<ActorRef<MultiPopCollector.Command>> retiring = new HashSet<>();
     private boolean cycleRunning;
     private long cyclesCompleted;
+    private long cycleMessages;
+    private int cycleFailures;
     private long spawned;
     private volatile Status published;
 
@@ -350,6 +355,12 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
                 s.lastResult = "ok";
                 s.lastError = null;
             }
+            s.lastWarning = o instanceof CollectionOutcome.Collected c && c.tooLarge() > 0
+                    ? c.tooLarge() + " message(s) over multipop.max-message-size left on the server" : null;
+            cycleMessages += o.delivered();
+            if (!o.succeeded()) {
+                cycleFailures++;
+            }
             if (rerun.remove(msg.sourceId())) {
                 pending.add(msg.sourceId());
                 s.state = "queued";
@@ -400,6 +411,7 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
             s.lastResult = "failed";
             s.lastError = "internal: " + reason;
             s.lastRunFinished = clock.instant();
+            cycleFailures++;
             getContext().getLog().error("MultiPOP source {}: {}", id, reason);
             if (rerun.remove(id)) {
                 pending.add(id);
@@ -416,6 +428,10 @@ public final class MultiPopRouter extends AbstractBehavior<MultiPopRouter.Comman
         if (cycleRunning && pending.isEmpty() && inFlight.isEmpty()) {
             cycleRunning = false;
             cyclesCompleted++;
+            getContext().getLog().info("MultiPOP cycle {} done: {} source(s), {} message(s) collected, {} failed",
+                    cyclesCompleted, sources.size(), cycleMessages, cycleFailures);
+            cycleMessages = 0;
+            cycleFailures = 0;
         }
     }
 

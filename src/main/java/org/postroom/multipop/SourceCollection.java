@@ -117,6 +117,8 @@ public final class SourceCollection {
         int delivered;
         int deleted;
         int skipped;
+        int tooLarge;
+        java.util.Map<Integer, Long> sizes = java.util.Map.of();
 
         Run(PopSource source, Pop3Client client) {
             this.source = source;
@@ -131,8 +133,10 @@ public final class SourceCollection {
                     client.quit();
                     throw new Pop3ProtocolException("the server has no UIDL; leave-on-server needs it");
                 }
+                sizes = client.list().orElse(java.util.Map.of());
                 return withoutUidl();
             }
+            sizes = client.list().orElse(java.util.Map.of());
             UidlRecord record;
             try {
                 record = UidlRecord.open(recordDir, source.id());
@@ -154,6 +158,9 @@ public final class SourceCollection {
                         client.dele(entry.number());
                         deleted++;
                     }
+                    continue;
+                }
+                if (tooLarge(entry.number())) {
                     continue;
                 }
                 byte[] crlf = client.retr(entry.number());
@@ -191,12 +198,25 @@ public final class SourceCollection {
             } catch (IOException e) {
                 throw new StoreFailure(e);
             }
-            return new CollectionOutcome.Collected(delivered, deleted, skipped);
+            return new CollectionOutcome.Collected(delivered, deleted, skipped, tooLarge);
+        }
+
+        /** A message LIST says is over the limit stays on the server, so the rest still comes. */
+        private boolean tooLarge(int number) {
+            Long size = sizes.get(number);
+            if (size != null && size > client.maxMessageSize()) {
+                tooLarge++;
+                return true;
+            }
+            return false;
         }
 
         private CollectionOutcome withoutUidl() throws IOException {
             int count = client.stat().messages();
             for (int n = 1; n <= count; n++) {
+                if (tooLarge(n)) {
+                    continue;
+                }
                 byte[] crlf = client.retr(n);
                 try {
                     store.deliver(source.account(), MaildirStore.crlfToLf(crlf));
@@ -210,7 +230,7 @@ public final class SourceCollection {
                 deleted++;
             }
             client.quit();
-            return new CollectionOutcome.Collected(delivered, deleted, 0);
+            return new CollectionOutcome.Collected(delivered, deleted, 0, tooLarge);
         }
     }
 }

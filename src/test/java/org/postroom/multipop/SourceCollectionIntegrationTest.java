@@ -170,4 +170,14 @@ class SourceCollectionIntegrationTest {
         assertEquals(new CollectionOutcome.Collected(2, 2, 0), collection.collect(source("bob", "secret", false)));
         assertEquals(expectedLf(1, 2), inbox());
     }
+
+    @Test
+    void aMessageOverTheSizeLimitShouldStayOnTheServerWhileTheRestIsCollected() throws IOException {
+        fill("bob", 2);
+        server.message("bob", "huge", "Subject: huge\r\n\r\n" + "y".repeat(998) + "\r\n".repeat(1) + ("z".repeat(998) + "\r\n").repeat(1100));
+        server.message("bob", "uid-3", message(3));
+        assertEquals(new CollectionOutcome.Collected(3, 3, 0, 1), collection.collect(source("bob", "secret", false)));
+        assertEquals(expectedLf(1, 2, 3), inbox());
+        assertEquals(List.of("huge"), server.uids("bob"));
+    }
 }

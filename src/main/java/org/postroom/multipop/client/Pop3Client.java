@@ -164,6 +164,23 @@ public final class Pop3Client implements Closeable {
         throw new Pop3ProtocolException("UIDL answered with a single line");
     }
 
+    /** Message sizes from LIST, or empty when the server refuses it. */
+    public Optional<java.util.Map<Integer, Long>> list() throws IOException {
+        Pop3Reply r = send("LIST", Pop3ReplyDecoder.Framing.MULTI_LINE);
+        if (r instanceof Pop3Reply.Listing listing) {
+            return Optional.of(Pop3Parse.list(listing.lines()));
+        }
+        if (r instanceof Pop3Reply.Err) {
+            return Optional.empty();
+        }
+        throw new Pop3ProtocolException("LIST answered with a single line");
+    }
+
+    /** The largest message {@link #retr} accepts. */
+    public long maxMessageSize() {
+        return options.maxMessageSize();
+    }
+
     /** The message with CRLF line ends, dot-unstuffed. */
     public byte[] retr(int number) throws IOException {
         Pop3Reply r = require("RETR", send("RETR " + number, Pop3ReplyDecoder.Framing.MULTI_LINE));

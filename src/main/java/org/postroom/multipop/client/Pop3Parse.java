@@ -45,6 +45,20 @@ public final class Pop3Parse {
         return entries;
     }
 
+    /** The lines of a multi-line LIST reply: message number → size in octets. */
+    public static java.util.Map<Integer, Long> list(List<String> lines) throws Pop3ProtocolException {
+        java.util.Map<Integer, Long> sizes = new java.util.HashMap<>();
+        for (String line : lines) {
+            String[] parts = line.trim().split("\\s+");
+            try {
+                sizes.put(Integer.parseInt(parts[0]), Long.parseLong(parts[1]));
+            } catch (RuntimeException e) {
+                throw new Pop3ProtocolException("bad LIST line \"" + line + "\"");
+            }
+        }
+        return sizes;
+    }
+
     /** The {@code <...@...>} timestamp of an APOP-capable greeting (RFC 1939 §7), if any. */
     public static Optional<String> apopTimestamp(String greeting) {
         int open = greeting.indexOf('<');

@@ -31,6 +31,12 @@ class Pop3ParseTest {
     }
 
     @Test
+    void listShouldMapNumbersToSizes() throws Exception {
+        assertEquals(java.util.Map.of(1, 120L, 2, 200L), Pop3Parse.list(List.of("1 120", "2 200")));
+        assertThrows(Pop3ProtocolException.class, () -> Pop3Parse.list(List.of("1")));
+    }
+
+    @Test
     void apopTimestampShouldBeFoundOnlyWhenWellFormed() {
         assertEquals(Optional.of("<1896.697170952@dbc.mtview.ca.us>"),
                 Pop3Parse.apopTimestamp("POP3 server ready <1896.697170952@dbc.mtview.ca.us>"));
