@@ -39,7 +39,7 @@ public final class Pop3Protocol implements InboundProtocol {
         Pop3Policy policy = new Pop3Policy(inbound.maxLineLength(), inbound.maxBadCommands(),
                 Pop3Policy.DEFAULT_MAX_AUTH_FAILURES, Pop3Policy.DEFAULT_AUTH_FAILURE_DELAY, inbound.idleTimeout());
         MaildropLocks locks = new MaildropLocks();
-        services.metrics().addStatusSection("pop3", () -> Map.of("locked-mailboxes", locks.lockedCount()));
+        services.metrics().addStatusSection("pop3", () -> Map.of("lockedMailboxes", locks.lockedCount()));
         Pop3Backend backend = new Pop3Backend(policy, settings.hostname(),
                 Pop3Authenticator.of(services.accounts(), settings.accounts()), locks,
                 services.store()::inbox, account -> services.store().watchers().notifyChanged(account));

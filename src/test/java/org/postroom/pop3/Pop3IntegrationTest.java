@@ -187,6 +187,7 @@ class Pop3IntegrationTest {
             w.send("USER alice@example.test\r\nPASS alice-pw\r\n");
             assertEquals("+OK Send your password", w.line());
             assertEquals("-ERR [IN-USE] mailbox locked", w.line());
+            assertEquals(java.util.Map.of("lockedMailboxes", 1), engine.metrics().status().get("pop3"));
             w.send("QUIT\r\n");
             assertTrue(w.line().startsWith("+OK"));
         } finally {
