@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "postroom", mixinStandardHelpOptions = true, version = "Postroom 0.1.0",
         description = "A reactive mail engine: SMTP, submission, POP3, IMAP, outbound delivery, MultiPOP.",
-        subcommands = {Main.Status.class, Main.HashPassword.class})
+        subcommands = {Main.Status.class, Main.Reload.class, Main.HashPassword.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: conf/postroom.conf)")
@@ -48,7 +48,7 @@ public final class Main implements Callable<Integer> {
     public Integer call() {
         Engine engine;
         try {
-            engine = Engine.start(ConfigLoader.load(config));
+            engine = Engine.start(ConfigLoader.load(config), () -> ConfigLoader.load(config));
         } catch (ConfigError e) {
             System.err.println("postroom: config error: " + e.getMessage());
             return 2;
@@ -56,6 +56,7 @@ public final class Main implements Callable<Integer> {
             System.err.println("postroom: " + e.getMessage());
             return 1;
         }
+        installReloadOnHangup(engine);
         try {
             // SIGTERM runs Pekko's coordinated shutdown through its JVM shutdown hook.
             engine.awaitTermination();
@@ -63,6 +64,66 @@ public final class Main implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** SIGHUP re-reads the config file, as mail daemons traditionally do. */
+    @SuppressWarnings("restriction")
+    private static void installReloadOnHangup(Engine engine) {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Main.class);
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                try {
+                    Engine.ReloadResult r = engine.reload();
+                    log.info("SIGHUP: configuration reloaded{}", r.restartNeeded().isEmpty() ? ""
+                            : "; needs a restart to change: " + String.join(", ", r.restartNeeded()));
+                } catch (ConfigError e) {
+                    log.error("SIGHUP: configuration not reloaded: {}", e.getMessage());
+                } catch (RuntimeException e) {
+                    log.error("SIGHUP: reload failed", e);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            log.warn("SIGHUP reload not available on this platform");
+        }
+    }
+
+    @Command(name = "reload", description = "Make the running engine re-read its config file and apply every session limit.")
+    static final class Reload implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", description = "Config file naming the admin address")
+        Path config;
+
+        @Override
+        public Integer call() throws Exception {
+            Settings settings;
+            try {
+                settings = Settings.from(ConfigLoader.load(config));
+            } catch (ConfigError e) {
+                System.err.println("postroom: config error: " + e.getMessage());
+                return 2;
+            }
+            URI uri = adminUri(settings, "/reload");
+            HttpResponse<String> response;
+            try {
+                response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+                        .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
+                                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (java.io.IOException e) {
+                System.err.println("postroom: no engine answering at " + uri + " (" + e.getMessage() + ")");
+                return 1;
+            }
+            if (response.statusCode() == 200) {
+                System.out.print(response.body());
+                return 0;
+            }
+            JsonNode body = new ObjectMapper().readTree(response.body());
+            System.err.println("postroom: reload refused: " + body.path("error").asText(response.body()));
+            return response.statusCode() == 400 ? 2 : 1;
+        }
+    }
+
+    static URI adminUri(Settings settings, String path) {
+        String host = settings.admin().bind().contains(":") ? "[" + settings.admin().bind() + "]" : settings.admin().bind();
+        return URI.create("http://" + host + ":" + settings.admin().port() + path);
     }
 
     @Command(name = "status", description = "Print the running engine's sessions, queue and delivery figures.")
@@ -79,8 +140,7 @@ public final class Main implements Callable<Integer> {
                 System.err.println("postroom: config error: " + e.getMessage());
                 return 2;
             }
-            String host = settings.admin().bind().contains(":") ? "[" + settings.admin().bind() + "]" : settings.admin().bind();
-            URI uri = URI.create("http://" + host + ":" + settings.admin().port() + "/status");
+            URI uri = adminUri(settings, "/status");
             HttpResponse<String> response;
             try {
                 response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()

@@ -45,8 +45,39 @@ public final class AdminServer {
         server.setExecutor(executor);
         server.createContext("/metrics", admin::metrics);
         server.createContext("/status", admin::status);
+        server.createContext("/reload", admin::reload);
         server.start();
         return admin;
+    }
+
+    /** What POST /reload runs: returns the JSON answer, throws ConfigError for a bad config. */
+    public interface ReloadAction {
+        Map<String, Object> reload();
+    }
+
+    private volatile ReloadAction reloadAction;
+
+    public void onReload(ReloadAction action) {
+        this.reloadAction = action;
+    }
+
+    private void reload(HttpExchange ex) throws IOException {
+        if (!ex.getRequestMethod().equals("POST")) {
+            respond(ex, 405, "text/plain", "use POST\n");
+            return;
+        }
+        ReloadAction action = reloadAction;
+        if (action == null) {
+            respond(ex, 503, "application/json", "{\"error\":\"reload not available\"}\n");
+            return;
+        }
+        try {
+            respond(ex, 200, "application/json", JSON.writeValueAsString(action.reload()) + "\n");
+        } catch (org.postroom.config.ConfigError e) {
+            respond(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())) + "\n");
+        } catch (RuntimeException e) {
+            respond(ex, 500, "application/json", JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))) + "\n");
+        }
     }
 
     public InetSocketAddress address() {

@@ -19,6 +19,7 @@ import org.postroom.inbound.InboundProtocols;
 import org.postroom.metrics.Metrics;
 import org.postroom.queue.OutboundSpool;
 import org.postroom.store.MaildirStore;
+import org.postroom.tls.ServerTls;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,6 +45,9 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
 
     public record SetInboundLimit(String kind, int maxSessions) implements Command {}
 
+    /** A validated new configuration: every session limit applies at once, open sessions stay. */
+    public record ApplySettings(Settings settings, ActorRef<Done> replyTo) implements Command {}
+
     private record ListenerReport(InboundGuardian.BindResult result) implements Command {}
 
     /** The running engine's shared services and where each listener is bound. */
@@ -56,21 +60,23 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private final CompletableFuture<Started> started;
     private final Map<String, ActorRef<InboundGuardian.Command>> guardians = new LinkedHashMap<>();
     private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+    /** Parts that take new settings on reload (outbound router, host health, MultiPOP). */
+    private final List<java.util.function.Consumer<Settings>> reloadListeners = new ArrayList<>();
 
     public static Behavior<Command> create(Settings settings, Metrics metrics, OutboundSpool spool,
-                                           CompletableFuture<Started> started) {
-        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, started));
+                                           ServerTls tls, CompletableFuture<Started> started) {
+        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, tls, started));
     }
 
     private EngineGuardian(ActorContext<Command> ctx, Settings settings, Metrics metrics, OutboundSpool spool,
-                           CompletableFuture<Started> started) {
+                           ServerTls tls, CompletableFuture<Started> started) {
         super(ctx);
         this.started = started;
         Executor blocking = ctx.getSystem().dispatchers()
                 .lookup(DispatcherSelector.fromConfig("postroom-blocking-dispatcher"));
         MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname());
         this.services = new EngineServices(settings, new Accounts(settings.accounts()), store, spool, metrics,
-                ctx.getSystem(), blocking);
+                ctx.getSystem(), blocking, tls);
 
         ActorRef<InboundGuardian.BindResult> reports = ctx.messageAdapter(InboundGuardian.BindResult.class,
                 ListenerReport::new);
@@ -114,6 +120,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         return newReceiveBuilder()
                 .onMessage(ListenerReport.class, this::onListenerReport)
                 .onMessage(SetInboundLimit.class, this::onSetInboundLimit)
+                .onMessage(ApplySettings.class, this::onApplySettings)
                 .build();
     }
 
@@ -136,6 +143,25 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         if (g != null) {
             g.tell(new InboundGuardian.SetLimit(m.maxSessions()));
         }
+        return this;
+    }
+
+    private Behavior<Command> onApplySettings(ApplySettings m) {
+        Settings s = m.settings();
+        for (Settings.ListenerSettings l : s.inbound().listeners()) {
+            services.metrics().sessions(l.kind()).setLimit(l.maxSessions());
+            ActorRef<InboundGuardian.Command> g = guardians.get(l.kind());
+            if (g != null) {
+                g.tell(new InboundGuardian.SetLimit(l.maxSessions()));
+            }
+        }
+        services.metrics().sessions("smtp-out").setLimit(s.outbound().maxSessions());
+        services.metrics().sessions("multipop").setLimit(s.multipop().maxSessions());
+        reloadListeners.forEach(listener -> listener.accept(s));
+        getContext().getLog().info("configuration reloaded: smtp {} msa {} pop3 {} imap {} smtp-out {} multipop {}",
+                s.inbound().smtp().maxSessions(), s.inbound().msa().maxSessions(), s.inbound().pop3().maxSessions(),
+                s.inbound().imap().maxSessions(), s.outbound().maxSessions(), s.multipop().maxSessions());
+        m.replyTo().tell(Done.getInstance());
         return this;
     }
 

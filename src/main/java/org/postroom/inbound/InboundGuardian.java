@@ -137,7 +137,8 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
                 connection.localAddress());
         try {
             ActorRef<SessionActor.Command> session = getContext().spawn(
-                    SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking()), id);
+                    SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking(),
+                            services.tls() == null ? null : services.tls()::newEngine, false), id);
             getContext().watch(session);
         } catch (RuntimeException e) {
             admission.release(true);

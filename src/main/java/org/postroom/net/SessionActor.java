@@ -9,6 +9,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.stream.CompletionStrategy;
+import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -49,7 +50,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
 
     private record InputStarted(ActorRef<InputAck> ackTo) implements Command {}
 
-    private record InputChunk(ActorRef<InputAck> ackTo, ByteString bytes) implements Command {}
+    private record InputChunk(ActorRef<InputAck> ackTo, TlsSwitch.AppIn element) implements Command {}
 
     private enum InputEnded implements Command { INSTANCE }
 
@@ -66,6 +67,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     /** What the actor hands its output stream: bytes, then an orderly end or an abort. */
     private sealed interface Outgoing {
         record Bytes(ByteString bytes) implements Outgoing {}
+
+        record StartTls(javax.net.ssl.SSLEngine engine) implements Outgoing {}
 
         enum End implements Outgoing { INSTANCE }
 
@@ -89,19 +92,38 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private int awaiting;
     private boolean outputReady = true;
     private ByteString pendingOutput = ByteString.emptyByteString();
+    private javax.net.ssl.SSLEngine pendingTlsStart;
     private boolean closing;
     private boolean endSent;
     private boolean stopped;
+    private boolean tlsStarting;
+    private boolean implicitTlsPending;
+    private javax.net.ssl.SSLSession tls;
+    private final java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines;
 
     public static Behavior<Command> create(Tcp.IncomingConnection connection, ConnectionInfo info,
                                            ProtocolHandler handler, Duration idleTimeout, Executor blocking) {
+        return create(connection, info, handler, idleTimeout, blocking, null, false);
+    }
+
+    /**
+     * @param tlsEngines server-mode engines for STARTTLS, or null when TLS is not configured
+     * @param implicitTls true for an implicit-TLS listener: the handshake comes before the greeting
+     */
+    public static Behavior<Command> create(Tcp.IncomingConnection connection, ConnectionInfo info,
+                                           ProtocolHandler handler, Duration idleTimeout, Executor blocking,
+                                           java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines,
+                                           boolean implicitTls) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new SessionActor(ctx, timers, connection, info, handler, idleTimeout, blocking)));
+                new SessionActor(ctx, timers, connection, info, handler, idleTimeout, blocking, tlsEngines,
+                        implicitTls)));
     }
 
     private SessionActor(ActorContext<Command> ctx, TimerScheduler<Command> timers, Tcp.IncomingConnection connection,
-                         ConnectionInfo info, ProtocolHandler handler, Duration idleTimeout, Executor blocking) {
+                         ConnectionInfo info, ProtocolHandler handler, Duration idleTimeout, Executor blocking,
+                         java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines, boolean implicitTls) {
         super(ctx);
+        this.tlsEngines = tlsEngines;
         this.timers = timers;
         this.info = info;
         this.handler = handler;
@@ -109,24 +131,34 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         this.blocking = blocking;
 
         ActorRef<Command> self = ctx.getSelf();
-        Sink<ByteString, org.apache.pekko.NotUsed> in = ActorSink.actorRefWithBackpressure(
+        Sink<TlsSwitch.AppIn, org.apache.pekko.NotUsed> in = ActorSink.actorRefWithBackpressure(
                 self,
-                (ActorRef<InputAck> ackTo, ByteString bytes) -> new InputChunk(ackTo, bytes),
+                (ActorRef<InputAck> ackTo, TlsSwitch.AppIn element) -> new InputChunk(ackTo, element),
                 InputStarted::new,
                 InputAck.INSTANCE,
                 InputEnded.INSTANCE,
                 InputFailed::new);
-        Source<ByteString, ActorRef<Outgoing>> out = ActorSource.<Outgoing, OutputAcked>actorRefWithBackpressure(
+        Source<TlsSwitch.AppOut, ActorRef<Outgoing>> out = ActorSource.<Outgoing, OutputAcked>actorRefWithBackpressure(
                         self.narrow(),
                         OutputAcked.INSTANCE,
                         o -> o == Outgoing.End.INSTANCE ? Optional.of(CompletionStrategy.draining()) : Optional.empty(),
                         o -> o == Outgoing.Abort.INSTANCE
                                 ? Optional.of(new java.io.IOException("session aborted")) : Optional.empty())
-                .map(o -> ((Outgoing.Bytes) o).bytes());
-        // The session's byte path. STARTTLS will insert a switch stage between the connection and this flow.
-        this.output = connection.handleWith(Flow.fromSinkAndSourceCoupledMat(in, out, Keep.right()), ctx.getSystem());
+                .map(o -> o instanceof Outgoing.StartTls st
+                        ? new TlsSwitch.AppOut.StartTls(st.engine())
+                        : new TlsSwitch.AppOut.Data(((Outgoing.Bytes) o).bytes()));
+        // The session's byte path: connection <-> TLS switch (plaintext until STARTTLS) <-> this actor.
+        Flow<ByteString, ByteString, ActorRef<Outgoing>> path = BidiFlow.fromGraph(new TlsSwitch()).reversed()
+                .join(Flow.fromSinkAndSourceCoupledMat(in, out, Keep.right()), Keep.right());
+        this.output = connection.handleWith(path, ctx.getSystem());
         restartIdleTimer();
-        handler.onStart(context);
+        if (implicitTls) {
+            // The greeting waits for the handshake (onTlsStarted starts the protocol).
+            implicitTlsPending = true;
+            context.startTls();
+        } else {
+            handler.onStart(context);
+        }
         flush();
     }
 
@@ -153,9 +185,22 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
 
     private Behavior<Command> onInputChunk(InputChunk chunk) {
         pendingAck = chunk.ackTo();
-        if (!closing) {
-            restartIdleTimer();
-            handler.onInput(chunk.bytes(), context);
+        if (closing) {
+            return settle();
+        }
+        restartIdleTimer();
+        if (chunk.element() instanceof TlsSwitch.AppIn.TlsStarted started) {
+            tlsStarting = false;
+            tls = started.session();
+            if (implicitTlsPending) {
+                implicitTlsPending = false;
+                handler.onStart(context);
+            } else {
+                handler.onTlsStarted(context, started.session());
+            }
+        } else if (!tlsStarting) {
+            // While TLS is starting, plaintext pipelined behind STARTTLS is dropped.
+            handler.onInput(((TlsSwitch.AppIn.Data) chunk.element()).bytes(), context);
         }
         return settle();
     }
@@ -228,6 +273,10 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (!pendingOutput.isEmpty()) {
             output.tell(new Outgoing.Bytes(pendingOutput));
             pendingOutput = ByteString.emptyByteString();
+            outputReady = false;
+        } else if (pendingTlsStart != null) {
+            output.tell(new Outgoing.StartTls(pendingTlsStart));
+            pendingTlsStart = null;
             outputReady = false;
         } else if (closing && awaiting == 0) {
             output.tell(Outgoing.End.INSTANCE);
@@ -310,6 +359,30 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             if (!closing) {
                 restartIdleTimer();
             }
+        }
+
+        @Override
+        public boolean tlsAvailable() {
+            return tlsEngines != null;
+        }
+
+        @Override
+        public boolean isTls() {
+            return tls != null || tlsStarting;
+        }
+
+        @Override
+        public void startTls() {
+            if (tlsEngines == null) {
+                throw new IllegalStateException("TLS is not configured");
+            }
+            if (tls != null || tlsStarting) {
+                throw new IllegalStateException("TLS already active");
+            }
+            javax.net.ssl.SSLEngine engine = tlsEngines.get();
+            engine.setUseClientMode(false);
+            pendingTlsStart = engine;
+            tlsStarting = true;
         }
 
         @Override

@@ -51,4 +51,32 @@ class AdminIntegrationTest {
             assertEquals(0, status.path("queue").path("messages").asInt());
         }
     }
+
+    private static HttpResponse<String> post(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void postReloadAppliesNewLimitsAndABadFileChangesNothing() throws Exception {
+        try (TestEngine engine = TestEngine.start("inbound.smtp.max-sessions = 7")) {
+            engine.setOverrides("inbound.smtp.max-sessions = 3, inbound.imap.max-sessions = 9, outbound.max-sessions = 2,"
+                    + " multipop.max-sessions = 1");
+            HttpResponse<String> ok = post(engine.adminPort(), "/reload");
+            assertEquals(200, ok.statusCode(), ok.body());
+            String metrics = get(engine.adminPort(), "/metrics");
+            assertTrue(metrics.contains("postroom_sessions_limit{kind=\"smtp\"} 3.0"), metrics);
+            assertTrue(metrics.contains("postroom_sessions_limit{kind=\"imap\"} 9.0"), metrics);
+            assertTrue(metrics.contains("postroom_sessions_limit{kind=\"smtp-out\"} 2.0"), metrics);
+            assertTrue(metrics.contains("postroom_sessions_limit{kind=\"multipop\"} 1.0"), metrics);
+
+            engine.setOverrides("inbound.smtp.max-sessions = -1");
+            HttpResponse<String> bad = post(engine.adminPort(), "/reload");
+            assertEquals(400, bad.statusCode());
+            assertTrue(bad.body().contains("inbound.smtp.max-sessions"), bad.body());
+            assertTrue(get(engine.adminPort(), "/metrics").contains("postroom_sessions_limit{kind=\"smtp\"} 3.0"));
+        }
+    }
 }

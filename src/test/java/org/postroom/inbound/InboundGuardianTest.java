@@ -49,12 +49,16 @@ class InboundGuardianTest {
     private record Listener(ActorRef<InboundGuardian.Command> guardian, int port, SessionCounters counters) {}
 
     private Listener startListener(String kind, int maxSessions, String idle) {
+        return startListener(kind, maxSessions, idle, null);
+    }
+
+    private Listener startListener(String kind, int maxSessions, String idle, org.postroom.tls.ServerTls tls) {
         Settings settings = Settings.from(ConfigLoader.fromFileConfig(ConfigFactory.parseString(
                 "postroom { hostname = \"mx.test\", inbound.idle-timeout = " + idle + " }")));
         Metrics metrics = new Metrics();
         EngineServices services = new EngineServices(settings, new Accounts(List.of()),
                 new MaildirStore(Path.of("target/unused"), "mx.test"), null, metrics, testKit.system(),
-                testKit.system().dispatchers().lookup(DispatcherSelector.defaultDispatcher()));
+                testKit.system().dispatchers().lookup(DispatcherSelector.defaultDispatcher()), tls);
         TestProbe<InboundGuardian.BindResult> bound = testKit.createTestProbe();
         ActorRef<InboundGuardian.Command> guardian = testKit.spawn(InboundGuardian.create(new LineEchoProtocol(kind),
                 new Settings.ListenerSettings(kind, true, "127.0.0.1", 0, maxSessions), services, bound.getRef()));
@@ -218,5 +222,39 @@ class InboundGuardianTest {
                 assertEquals("+HELLO", c.line());
             }
         }
+    }
+
+    @Test
+    void startTlsSwitchesMidConnectionAndDropsPlaintextPipelinedBehindIt(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        org.postroom.tls.ServerTls tls = org.postroom.tls.ServerTls.load(
+                new org.postroom.tls.TlsSettings(null, "", null, null, true), dir, "mx.test");
+        Listener l = startListener("smtp", 5, "5 minutes", tls);
+        try (Client a = new Client(l.port())) {
+            assertEquals("+HELLO", a.line());
+            a.send("STARTTLS\r\nINJECTED-BEFORE-TLS\r\n");
+            assertEquals("+GO", a.line());
+            a.send("MORE-INJECTED\r\n");
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("server", tls.certificate());
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext client = javax.net.ssl.SSLContext.getInstance("TLS");
+            client.init(null, tmf.getTrustManagers(), null);
+            try (javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) client.getSocketFactory()
+                    .createSocket(a.socket, "mx.test", l.port(), false)) {
+                ssl.startHandshake();
+                BufferedReader in = new BufferedReader(new InputStreamReader(ssl.getInputStream(), StandardCharsets.UTF_8));
+                String tlsLine = in.readLine();
+                assertTrue(tlsLine.startsWith("+TLS TLSv1."), tlsLine);
+                ssl.getOutputStream().write("hello\r\nQUIT\r\n".getBytes(StandardCharsets.UTF_8));
+                ssl.getOutputStream().flush();
+                assertEquals("+ECHO hello", in.readLine(), "nothing sent in plaintext behind STARTTLS was executed");
+                assertEquals("+BYE", in.readLine());
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> l.counters().active() == 0);
     }
 }

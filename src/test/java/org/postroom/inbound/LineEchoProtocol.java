@@ -51,7 +51,11 @@ final class LineEchoProtocol implements InboundProtocol {
             while (!ctx.isAwaiting() && !ctx.isClosing() && (eol = buffer.indexOf("\r\n")) >= 0) {
                 String line = buffer.substring(0, eol);
                 buffer.delete(0, eol + 2);
-                if (line.equals("QUIT")) {
+                if (line.equals("STARTTLS")) {
+                    ctx.send("+GO\r\n");
+                    buffer.setLength(0);
+                    ctx.startTls();
+                } else if (line.equals("QUIT")) {
                     ctx.send("+BYE\r\n");
                     ctx.close();
                 } else if (line.equals("BOOM")) {
@@ -63,6 +67,11 @@ final class LineEchoProtocol implements InboundProtocol {
                     ctx.send("+ECHO " + line + "\r\n");
                 }
             }
+        }
+
+        @Override
+        public void onTlsStarted(SessionContext ctx, javax.net.ssl.SSLSession session) {
+            ctx.send("+TLS " + session.getProtocol() + "\r\n");
         }
 
         @Override

@@ -63,11 +63,33 @@ public final class TestEngine implements AutoCloseable {
     }
 
     private static TestEngine start(String overrides, Path dataDir, boolean own) {
+        String[] current = {overrides};
+        Engine engine = Engine.start(config(dataDir, overrides), () -> config(dataDir, current[0]));
+        TestEngine t = new TestEngine(engine, dataDir, own);
+        t.currentOverrides = current;
+        return t;
+    }
+
+    private static Config config(Path dataDir, String overrides) {
         String hocon = "postroom {\n" + BASE + "\ndata-dir = \"" + dataDir.toString().replace("\\", "\\\\")
                 + "\"\n" + (overrides == null ? "" : overrides) + "\n}\n";
-        Config file = ConfigFactory.parseString(hocon);
-        Engine engine = Engine.start(ConfigLoader.fromFileConfig(file));
-        return new TestEngine(engine, dataDir, own);
+        return ConfigLoader.fromFileConfig(ConfigFactory.parseString(hocon));
+    }
+
+    private String[] currentOverrides;
+
+    /**
+     * Replaces the overrides the engine's config is read from, as editing the config file would; the
+     * next reload (POST /reload or {@link #reload}) picks them up.
+     */
+    public void setOverrides(String overrides) {
+        currentOverrides[0] = overrides;
+    }
+
+    /** Edits the "config file" and reloads, as an operator would. */
+    public Engine.ReloadResult reload(String overrides) {
+        setOverrides(overrides);
+        return engine.reload();
     }
 
     public int port(String kind) {
