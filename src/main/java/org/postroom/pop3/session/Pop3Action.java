@@ -38,6 +38,9 @@ public sealed interface Pop3Action {
     /** Wait before going on (the growing delay after a failed login). */
     record Pause(Duration duration) implements Pop3Action {}
 
+    /** Switch the connection to TLS after what was sent; input buffered behind STLS is dropped. */
+    record StartTls() implements Pop3Action {}
+
     /** Close the connection after what was sent. */
     record Close() implements Pop3Action {}
 

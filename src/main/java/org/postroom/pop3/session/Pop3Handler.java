@@ -58,6 +58,7 @@ public final class Pop3Handler implements ProtocolHandler {
     @Override
     public void onStart(SessionContext ctx) {
         ctx.setIdleTimeout(backend.policy().idleTimeout());
+        machine.tls(ctx.tlsAvailable(), ctx.isTls());
         perform(machine.start(), ctx);
     }
 
@@ -75,6 +76,11 @@ public final class Pop3Handler implements ProtocolHandler {
                 break;
             }
         }
+    }
+
+    @Override
+    public void onTlsStarted(SessionContext ctx, javax.net.ssl.SSLSession session) {
+        perform(machine.onTlsStarted(), ctx);
     }
 
     @Override
@@ -125,6 +131,11 @@ public final class Pop3Handler implements ProtocolHandler {
             ctx.send(s.reply().encode());
         } else if (action instanceof Pop3Action.Close) {
             ctx.close();
+        } else if (action instanceof Pop3Action.StartTls) {
+            // Commands pipelined in plaintext behind STLS must never run (RFC 2595 section 4).
+            decoder.discardBuffered();
+            pending.clear();
+            ctx.startTls();
         } else if (action instanceof Pop3Action.Pause p) {
             CompletableFuture<Void> later = CompletableFuture.runAsync(() -> { },
                     CompletableFuture.delayedExecutor(p.duration().toMillis(), TimeUnit.MILLISECONDS));

@@ -24,7 +24,8 @@ import java.util.OptionalInt;
  * Java: each input (a command, or the outcome of work the handler did) moves the {@link Pop3State} and
  * returns the {@link Pop3Action}s to perform, in order. No I/O, no clock, no threads.
  *
- * <p>AUTHORIZATION accepts USER/PASS, APOP, CAPA, STLS (refused: TLS is not wired in yet), NOOP and
+ * <p>AUTHORIZATION accepts USER/PASS, APOP, CAPA, STLS (RFC 2595, offered when the listener has a
+ * certificate and TLS is not active yet; afterwards the session restarts in AUTHORIZATION), NOOP and
  * QUIT. A failed login is answered "-ERR [AUTH]" after a pause that doubles with each failure, and
  * the connection closes after {@link Pop3Policy#maxAuthFailures}. TRANSACTION offers STAT, LIST,
  * UIDL, RETR, TOP, DELE, RSET, NOOP, CAPA and QUIT; only QUIT there commits deletions (UPDATE). Bad
@@ -41,6 +42,8 @@ public final class Pop3SessionMachine {
     private Pop3State state = new Authorization(Optional.empty());
     private int badCommands;
     private int authFailures;
+    private boolean tlsAvailable;
+    private boolean tlsActive;
 
     /** @param apopTimestamp the {@code <...>} token of the greeting, unique per connection (APOP) */
     public Pop3SessionMachine(Pop3Policy policy, String hostname, String apopTimestamp) {
@@ -59,6 +62,24 @@ public final class Pop3SessionMachine {
 
     public int authFailures() {
         return authFailures;
+    }
+
+    /** Whether STLS can be offered (the listener has a certificate) and whether TLS is on already. */
+    public void tls(boolean available, boolean active) {
+        this.tlsAvailable = available;
+        this.tlsActive = active;
+    }
+
+    /**
+     * The TLS handshake after STLS finished: RFC 2595 keeps the session in AUTHORIZATION and the client
+     * forgets what it knew (capabilities, a USER given before); no reply is sent.
+     */
+    public List<Pop3Action> onTlsStarted() {
+        tlsActive = true;
+        if (state instanceof Authorization) {
+            state = new Authorization(Optional.empty());
+        }
+        return List.of();
     }
 
     public List<Pop3Action> start() {
@@ -188,10 +209,17 @@ public final class Pop3SessionMachine {
             return List.of(new Send(Pop3Reply.signingOff(hostname)), new Close());
         }
         if (command instanceof Pop3Command.Capa) {
-            return send(capabilities());
+            return send(capabilities(tlsAvailable && !tlsActive));
         }
         if (command instanceof Pop3Command.Stls) {
-            return send(Pop3Reply.err("STLS is not available on this server"));
+            if (tlsActive) {
+                return send(Pop3Reply.err("Command not permitted when TLS active"));
+            }
+            if (!tlsAvailable) {
+                return send(Pop3Reply.err("STLS is not available on this server"));
+            }
+            state = new Authorization(Optional.empty());
+            return List.of(new Send(Pop3Reply.ok("Begin TLS negotiation")), new Pop3Action.StartTls());
         }
         if (command instanceof Pop3Command.Noop) {
             return send(Pop3Reply.ok(""));
@@ -264,7 +292,7 @@ public final class Pop3SessionMachine {
             return send(Pop3Reply.ok(""));
         }
         if (command instanceof Pop3Command.Capa) {
-            return send(capabilities());
+            return send(capabilities(false));
         }
         if (command instanceof Pop3Command.Quit) {
             List<MaildropMessage> marked = new ArrayList<>();
@@ -294,8 +322,13 @@ public final class Pop3SessionMachine {
         return null;
     }
 
-    private static Pop3Reply capabilities() {
-        return new Pop3Reply.MultiLine("Capability list follows", CAPABILITIES);
+    private static Pop3Reply capabilities(boolean offerStls) {
+        if (!offerStls) {
+            return new Pop3Reply.MultiLine("Capability list follows", CAPABILITIES);
+        }
+        List<String> withStls = new ArrayList<>(CAPABILITIES);
+        withStls.add("STLS");
+        return new Pop3Reply.MultiLine("Capability list follows", withStls);
     }
 
     private List<Pop3Action> badInput(Pop3Command command) {

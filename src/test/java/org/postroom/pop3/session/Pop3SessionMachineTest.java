@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -196,6 +197,29 @@ class Pop3SessionMachineTest {
     void stlsShouldBeRefusedUntilTlsIsAvailable() {
         assertEquals(List.of(send(Pop3Reply.err("STLS is not available on this server"))), cmd("STLS"));
         assertEquals(0, machine.badCommands());
+    }
+
+    @Test
+    void stlsShouldBeOfferedWhenAvailableAndRestartAuthorizationAfterTheHandshake() {
+        machine.tls(true, false);
+        Pop3Reply.MultiLine capa = (Pop3Reply.MultiLine) ((Pop3Action.Send) cmd("CAPA").get(0)).reply();
+        assertTrue(capa.lines().contains("STLS"));
+        cmd("USER alice");
+        assertEquals(List.of(send(Pop3Reply.ok("Begin TLS negotiation")), new Pop3Action.StartTls()), cmd("STLS"));
+        assertEquals(List.of(), machine.onTlsStarted());
+        assertEquals(List.of(send(Pop3Reply.err("Send USER first"))), cmd("PASS pw"), "USER from before TLS is forgotten");
+        capa = (Pop3Reply.MultiLine) ((Pop3Action.Send) cmd("CAPA").get(0)).reply();
+        assertFalse(capa.lines().contains("STLS"), "not offered twice");
+        assertEquals(List.of(send(Pop3Reply.err("Command not permitted when TLS active"))), cmd("STLS"));
+    }
+
+    @Test
+    void stlsShouldNotBeOfferedAfterLogin() {
+        machine.tls(true, false);
+        logIn();
+        Pop3Reply.MultiLine capa = (Pop3Reply.MultiLine) ((Pop3Action.Send) cmd("CAPA").get(0)).reply();
+        assertFalse(capa.lines().contains("STLS"));
+        assertEquals(List.of(send(Pop3Reply.err("STLS is only valid before login"))), cmd("STLS"));
     }
 
     @Test
