@@ -97,7 +97,7 @@ public sealed interface Pop3Command {
         }
     }
 
-    /** RFC 2595 STLS; parsed so it can be refused clearly until TLS is wired in. */
+    /** RFC 2595 STLS: switch to TLS before login. */
     record Stls() implements Pop3Command {
         public String verb() {
             return "STLS";
