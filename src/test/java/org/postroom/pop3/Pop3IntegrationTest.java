@@ -134,6 +134,42 @@ class Pop3IntegrationTest {
     }
 
     @Test
+    void uidlsShouldSurviveAnEngineRestart(@org.junit.jupiter.api.io.TempDir Path dataDir) throws Exception {
+        List<String> before;
+        try (TestEngine first = TestEngine.startOn(dataDir, "")) {
+            for (int i = 0; i < 3; i++) {
+                first.services().store().deliver("demo@example.test",
+                        ("Subject: restart " + i + "\n\nx\n").getBytes(StandardCharsets.UTF_8));
+            }
+            before = uidls(first.port("pop3"));
+        }
+        try (TestEngine second = TestEngine.startOn(dataDir, "")) {
+            second.services().store().deliver("demo@example.test", "Subject: after\n\ny\n".getBytes(StandardCharsets.UTF_8));
+            List<String> after = uidls(second.port("pop3"));
+            assertEquals(before, after.subList(0, 3));
+            assertEquals(4, after.stream().distinct().count());
+        }
+    }
+
+    private static List<String> uidls(int port) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            Wire w = new Wire(s);
+            assertTrue(w.line().startsWith("+OK"));
+            w.send("USER demo\r\nPASS demo\r\nUIDL\r\n");
+            assertEquals("+OK Send your password", w.line());
+            assertTrue(w.line().startsWith("+OK Logged in"));
+            assertEquals("+OK Unique-id listing follows", w.line());
+            List<String> uids = new ArrayList<>();
+            for (String l = w.line(); !l.equals("."); l = w.line()) {
+                uids.add(l);
+            }
+            w.send("QUIT\r\n");
+            assertTrue(w.line().startsWith("+OK"));
+            return uids;
+        }
+    }
+
+    @Test
     void angusHeadersOnlyShouldUseTopAndMatchTheFullMessage() throws Exception {
         deliver("alice@example.test", "headers", "line 1\nline 2\n");
         Store store = connect("alice", "alice-pw");
