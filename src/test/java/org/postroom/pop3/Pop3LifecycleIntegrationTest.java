@@ -18,15 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Pop3LifecycleIntegrationTest {
 
     @Test
-    void anIdleSessionShouldGetErrTimeoutBeClosedAndCountedOut() throws Exception {
+    void aSessionIdleBeforeLoginShouldGetErrTimeoutBeClosedAndCountedOut() throws Exception {
         try (TestEngine engine = TestEngine.start("inbound.idle-timeout = 300ms");
              Socket s = new Socket("127.0.0.1", engine.port("pop3"))) {
             s.setSoTimeout(10_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             assertTrue(in.readLine().startsWith("+OK"));
-            s.getOutputStream().write("USER alice\r\nPASS alice-pw\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write("USER alice\r\n".getBytes(StandardCharsets.US_ASCII));
             assertEquals("+OK Send your password", in.readLine());
-            assertTrue(in.readLine().startsWith("+OK Logged in"));
             assertEquals("-ERR Timeout", in.readLine());
             assertEquals(null, in.readLine());
             SessionCounters pop3 = engine.metrics().sessions("pop3");

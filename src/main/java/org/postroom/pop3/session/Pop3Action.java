@@ -41,6 +41,9 @@ public sealed interface Pop3Action {
     /** Switch the connection to TLS after what was sent; input buffered behind STLS is dropped. */
     record StartTls() implements Pop3Action {}
 
+    /** Change the idle timeout (at login: RFC 1939's autologout minimum applies). */
+    record SetIdleTimeout(Duration timeout) implements Pop3Action {}
+
     /** Close the connection after what was sent. */
     record Close() implements Pop3Action {}
 

@@ -131,6 +131,8 @@ public final class Pop3Handler implements ProtocolHandler {
             ctx.send(s.reply().encode());
         } else if (action instanceof Pop3Action.Close) {
             ctx.close();
+        } else if (action instanceof Pop3Action.SetIdleTimeout t) {
+            ctx.setIdleTimeout(t.timeout());
         } else if (action instanceof Pop3Action.StartTls) {
             // Commands pipelined in plaintext behind STLS must never run (RFC 2595 section 4).
             decoder.discardBuffered();

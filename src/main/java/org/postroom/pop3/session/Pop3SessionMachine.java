@@ -144,7 +144,8 @@ public final class Pop3SessionMachine {
         }
         Transaction t = new Transaction(drop, new BitSet());
         state = t;
-        return List.of(new Send(Pop3Reply.loggedIn(t.liveCount(), t.liveSize())));
+        return List.of(new Pop3Action.SetIdleTimeout(policy.transactionIdleTimeout()),
+                new Send(Pop3Reply.loggedIn(t.liveCount(), t.liveSize())));
     }
 
     /** The maildrop could not be listed (I/O error); the handler released the lock. */

@@ -28,6 +28,15 @@ class Pop3HandlerTest {
     }
 
     @Test
+    void aLoggedInSessionShouldGetAtLeastTheTenMinutesRfc1939AsksFor() {
+        Pop3Fixture f = new Pop3Fixture(temp);
+        FakeSessionContext ctx = f.session();
+        ctx.start();
+        ctx.feed("USER alice\r\nPASS alice-pw\r\n");
+        assertEquals(Duration.ofMinutes(10), ctx.idleTimeout());
+    }
+
+    @Test
     void aFailedLoginShouldBeAnsweredOnlyAfterTheGrowingPause() {
         Pop3Fixture f = new Pop3Fixture(temp, new Pop3Policy(512, 5, 3, Duration.ofMillis(100), Duration.ofMinutes(5)));
         FakeSessionContext ctx = f.session();

@@ -40,7 +40,8 @@ class Pop3SessionMachineTest {
                 cmd("PASS pw"));
         assertEquals(List.of(new Pop3Action.OpenMaildrop("alice@example.test")),
                 machine.onCredentials(Optional.of("alice@example.test")));
-        assertEquals(List.of(send(Pop3Reply.loggedIn(3, 600))), machine.onMaildropOpened(DROP));
+        assertEquals(List.of(new Pop3Action.SetIdleTimeout(Duration.ofMinutes(10)), send(Pop3Reply.loggedIn(3, 600))),
+                machine.onMaildropOpened(DROP));
     }
 
     @Test
