@@ -1,0 +1,37 @@
+package org.postroom.smtp.session;
+
+import org.postroom.auth.Accounts;
+import org.postroom.config.Settings;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * What one SMTP session needs to know, read once per listener from {@link Settings} and
+ * {@link Accounts}: which listener, the host name, the limits ({@code inbound.max-message-size},
+ * {@code max-recipients}, {@code max-bad-commands}, {@code max-line-length}, {@code idle-timeout}),
+ * the local domains and which local accounts exist.
+ */
+public record SmtpSessionConfig(
+        SmtpListener listener,
+        String hostname,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxBadCommands,
+        int maxLineLength,
+        Duration idleTimeout,
+        List<String> localDomains,
+        Predicate<String> accountExists) {
+
+    public static SmtpSessionConfig from(Settings settings, Accounts accounts, SmtpListener listener) {
+        Settings.InboundSettings in = settings.inbound();
+        return new SmtpSessionConfig(listener, settings.hostname(), in.maxMessageSize(), in.maxRecipients(),
+                in.maxBadCommands(), in.maxLineLength(), in.idleTimeout(), settings.localDomains(),
+                accounts::exists);
+    }
+
+    public boolean isLocalDomain(String domain) {
+        return localDomains.contains(domain);
+    }
+}
