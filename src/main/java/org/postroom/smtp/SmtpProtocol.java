@@ -26,25 +26,35 @@ import java.util.function.Function;
 public final class SmtpProtocol implements InboundProtocol {
     private final SmtpListener listener;
     private final Function<EngineServices, MailAcceptor> acceptors;
+    private final boolean startTls;
 
-    private SmtpProtocol(SmtpListener listener, Function<EngineServices, MailAcceptor> acceptors) {
+    private SmtpProtocol(SmtpListener listener, Function<EngineServices, MailAcceptor> acceptors, boolean startTls) {
         this.listener = listener;
         this.acceptors = acceptors;
+        this.startTls = startTls;
     }
 
     /** The port-25-role listener, kind "smtp". */
     public static SmtpProtocol smtp() {
-        return new SmtpProtocol(SmtpListener.SMTP, SmtpProtocol::defaultAcceptor);
+        return new SmtpProtocol(SmtpListener.SMTP, SmtpProtocol::defaultAcceptor, false);
     }
 
     /** The submission listener, kind "msa". */
     public static SmtpProtocol msa() {
-        return new SmtpProtocol(SmtpListener.MSA, SmtpProtocol::defaultAcceptor);
+        return new SmtpProtocol(SmtpListener.MSA, SmtpProtocol::defaultAcceptor, false);
     }
 
     /** Either listener with another acceptor (e.g. a group-commit writer, or a test double). */
     public static SmtpProtocol of(SmtpListener listener, Function<EngineServices, MailAcceptor> acceptors) {
-        return new SmtpProtocol(listener, acceptors);
+        return new SmtpProtocol(listener, acceptors, false);
+    }
+
+    /**
+     * The same protocol offering STARTTLS when the engine has a certificate. Off by default: STARTTLS
+     * belongs to the security issue (which also decides AUTH-only-after-TLS on msa).
+     */
+    public SmtpProtocol withStartTls() {
+        return new SmtpProtocol(listener, acceptors, true);
     }
 
     private static MailAcceptor defaultAcceptor(EngineServices services) {
@@ -64,7 +74,8 @@ public final class SmtpProtocol implements InboundProtocol {
 
     @Override
     public ProtocolHandlerFactory handlers(EngineServices services) {
-        SmtpSessionConfig config = SmtpSessionConfig.from(services.settings(), services.accounts(), listener);
+        SmtpSessionConfig config = SmtpSessionConfig.from(services.settings(), services.accounts(), listener)
+                .withStartTls(startTls);
         MailAcceptor acceptor = acceptors.apply(services);
         return connection -> new SmtpHandler(config, services.accounts(), acceptor,
                 connection.remote().getAddress() != null ? connection.remote().getAddress().getHostAddress()

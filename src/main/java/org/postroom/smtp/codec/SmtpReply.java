@@ -122,6 +122,10 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         return of(250, "2.0.0", "Ok: queued as " + id);
     }
 
+    public static SmtpReply readyToStartTls() {
+        return of(220, "2.0.0", "Ready to start TLS");
+    }
+
     public static SmtpReply cannotVrfy() {
         return of(252, "2.0.0", "Cannot VRFY user, but will accept message and attempt delivery");
     }

@@ -17,6 +17,12 @@ public sealed interface SmtpAction {
     /** Close the connection after the queued replies. */
     record Close() implements SmtpAction {}
 
+    /**
+     * Switch the connection to TLS once the queued replies are written, and drop every byte of input
+     * read so far (plaintext pipelined behind STARTTLS must not be taken as if sent over TLS).
+     */
+    record StartTls() implements SmtpAction {}
+
     /** Check credentials (may be slow: PBKDF2); answer with {@code onAuthResult}. */
     record Authenticate(String login, String password) implements SmtpAction {}
 

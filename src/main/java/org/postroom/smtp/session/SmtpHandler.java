@@ -20,7 +20,8 @@ import java.util.Optional;
  * Credentials checks and message acceptance run with {@code ctx.awaitBlocking}; input reading pauses
  * meanwhile and the buffered, pipelined rest is processed on {@link #onResume}. Replies are collected
  * and written once per pipelining group (or when input runs dry), so a pipelined MAIL/RCPT/RCPT/DATA
- * costs one write. Runs on the session's thread only.
+ * costs one write. On STARTTLS it drops all unread input and asks the context to switch to TLS.
+ * Runs on the session's thread only.
  */
 public final class SmtpHandler implements ProtocolHandler {
     private final SmtpSessionConfig config;
@@ -43,7 +44,7 @@ public final class SmtpHandler implements ProtocolHandler {
     @Override
     public void onStart(SessionContext ctx) {
         ctx.setIdleTimeout(config.idleTimeout());
-        perform(machine.start(), ctx);
+        perform(machine.start(ctx.tlsAvailable()), ctx);
     }
 
     @Override
@@ -100,6 +101,11 @@ public final class SmtpHandler implements ProtocolHandler {
                 flush(ctx);
                 input.discard();
                 ctx.close();
+            } else if (action instanceof SmtpAction.StartTls) {
+                flush(ctx); // "220 Ready to start TLS" goes out in plaintext, then the switch
+                ctx.startTls();
+                input.discard();
+                lines.reset();
             } else if (action instanceof SmtpAction.Authenticate auth) {
                 ctx.awaitBlocking(() -> accounts.authenticate(auth.login(), auth.password()),
                         (Optional<String> address, Throwable error) ->
@@ -117,6 +123,12 @@ public final class SmtpHandler implements ProtocolHandler {
             ctx.send(ByteString.fromString(pending.toString(), StandardCharsets.UTF_8));
             pending = null;
         }
+    }
+
+    /** RFC 3207: no new greeting after the handshake; the client sends EHLO again. */
+    @Override
+    public void onTlsStarted(SessionContext ctx, javax.net.ssl.SSLSession session) {
+        process(ctx);
     }
 
     @Override

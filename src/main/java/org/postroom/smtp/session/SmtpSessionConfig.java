@@ -11,7 +11,8 @@ import java.util.function.Predicate;
  * What one SMTP session needs to know, read once per listener from {@link Settings} and
  * {@link Accounts}: which listener, the host name, the limits ({@code inbound.max-message-size},
  * {@code max-recipients}, {@code max-bad-commands}, {@code max-line-length}, {@code idle-timeout}),
- * the local domains and which local accounts exist.
+ * the local domains and which local accounts exist, and whether STARTTLS may be offered (only when
+ * the listener also has a certificate; false from {@link #from}: STARTTLS belongs to the security issue).
  */
 public record SmtpSessionConfig(
         SmtpListener listener,
@@ -22,13 +23,20 @@ public record SmtpSessionConfig(
         int maxLineLength,
         Duration idleTimeout,
         List<String> localDomains,
-        Predicate<String> accountExists) {
+        Predicate<String> accountExists,
+        boolean startTls) {
 
     public static SmtpSessionConfig from(Settings settings, Accounts accounts, SmtpListener listener) {
         Settings.InboundSettings in = settings.inbound();
         return new SmtpSessionConfig(listener, settings.hostname(), in.maxMessageSize(), in.maxRecipients(),
                 in.maxBadCommands(), in.maxLineLength(), in.idleTimeout(), settings.localDomains(),
-                accounts::exists);
+                accounts::exists, false);
+    }
+
+    /** The same, with STARTTLS offered when the listener has a certificate (off by default until the security issue). */
+    public SmtpSessionConfig withStartTls(boolean on) {
+        return new SmtpSessionConfig(listener, hostname, maxMessageSize, maxRecipients, maxBadCommands, maxLineLength,
+                idleTimeout, localDomains, accountExists, on);
     }
 
     public boolean isLocalDomain(String domain) {

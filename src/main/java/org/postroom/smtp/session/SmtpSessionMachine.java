@@ -30,26 +30,33 @@ import java.util.OptionalLong;
  * {@code max-bad-commands} (unknown, malformed, out-of-sequence, over-long commands and failed AUTH;
  * one more ends the session with 421 4.7.0). An idle timeout or shutdown that arrives while a message
  * is being made durable waits for it, so the client still learns its message was taken.
- * Known gaps: STARTTLS is recognised but not offered yet (502); the MSA does not check that the
- * sender address belongs to the authenticated user.
+ * STARTTLS (RFC 3207) is offered only when the config allows it ({@code SmtpSessionConfig.startTls})
+ * and the listener has a certificate; otherwise it gets 502. Known gap: the MSA does not check that
+ * the sender address belongs to the authenticated user, nor require TLS before AUTH.
  */
 public final class SmtpSessionMachine {
 
     /** How the driver frames the next input. */
     public enum Mode { COMMAND, AUTH_LINE, DATA, AWAITING, CLOSED }
 
-    /** Connection state: survives RSET and transactions. */
-    public record Connection(Optional<String> heloName, boolean esmtp, Optional<String> user, int badCommands) {
+    /** Connection state: survives RSET and transactions (not STARTTLS, RFC 3207 section 4.2). */
+    public record Connection(Optional<String> heloName, boolean esmtp, Optional<String> user, int badCommands,
+                             boolean tls) {
         Connection greeted(String name, boolean extended) {
-            return new Connection(Optional.of(name), extended, user, badCommands);
+            return new Connection(Optional.of(name), extended, user, badCommands, tls);
         }
 
         Connection authenticated(String address) {
-            return new Connection(heloName, esmtp, Optional.of(address), badCommands);
+            return new Connection(heloName, esmtp, Optional.of(address), badCommands, tls);
         }
 
         Connection oneMoreBad() {
-            return new Connection(heloName, esmtp, user, badCommands + 1);
+            return new Connection(heloName, esmtp, user, badCommands + 1, tls);
+        }
+
+        /** After STARTTLS: everything learnt from the client in plaintext is forgotten. */
+        Connection startedTls() {
+            return new Connection(Optional.empty(), false, Optional.empty(), badCommands, true);
         }
     }
 
@@ -101,7 +108,9 @@ public final class SmtpSessionMachine {
 
     private final SmtpSessionConfig config;
     private final String peerIp;
-    private Connection connection = new Connection(Optional.empty(), false, Optional.empty(), 0);
+    private Connection connection = new Connection(Optional.empty(), false, Optional.empty(), 0, false);
+    /** STARTTLS offered: configured and the listener has a certificate. */
+    private boolean tlsOffered;
     private Phase phase = new Idle();
     /** A 421 to send once awaited work is done (timeout or shutdown during acceptance). */
     private Optional<SmtpReply> closeAfterAwait = Optional.empty();
@@ -143,8 +152,14 @@ public final class SmtpSessionMachine {
 
     // --- Events -----------------------------------------------------------------------------
 
-    public List<SmtpAction> start() {
+    /** The connection is open; {@code tlsAvailable}: the listener has a certificate. */
+    public List<SmtpAction> start(boolean tlsAvailable) {
+        tlsOffered = config.startTls() && tlsAvailable;
         return List.of(reply(SmtpReply.greeting(config.hostname())), new SmtpAction.Flush());
+    }
+
+    public List<SmtpAction> start() {
+        return start(false);
     }
 
     public List<SmtpAction> onLineTooLong() {
@@ -226,8 +241,7 @@ public final class SmtpSessionMachine {
             return onAuth(auth);
         }
         if (command instanceof SmtpCommand.StartTls) {
-            // Comes with the security issue; not advertised yet.
-            return bad(SmtpReply.notImplemented());
+            return onStartTls();
         }
         throw new IllegalStateException("unhandled " + command);
     }
@@ -240,6 +254,9 @@ public final class SmtpSessionMachine {
         extensions.add("SIZE " + config.maxMessageSize());
         extensions.add("8BITMIME");
         extensions.add("ENHANCEDSTATUSCODES");
+        if (tlsOffered && !connection.tls()) {
+            extensions.add("STARTTLS");
+        }
         if (config.listener().submission() && connection.user().isEmpty()) {
             extensions.add("AUTH PLAIN LOGIN");
         }
@@ -322,7 +339,9 @@ public final class SmtpSessionMachine {
         for (Recipient r : t.recipients()) {
             (r.local() ? local : remote).add(r.address());
         }
-        String protocol = !connection.esmtp() ? "SMTP" : connection.user().isPresent() ? "ESMTPA" : "ESMTP";
+        // RFC 3848 protocol types: ESMTP, ESMTPA (AUTH), ESMTPS (TLS), ESMTPSA (both).
+        String protocol = !connection.esmtp() ? "SMTP"
+                : "ESMTP" + (connection.tls() ? "S" : "") + (connection.user().isPresent() ? "A" : "");
         Envelope envelope = new Envelope(t.sender().address(), local, remote,
                 connection.heloName().orElse("unknown"), peerIp, protocol, connection.user());
         phase = new Accepting(t);
@@ -345,6 +364,19 @@ public final class SmtpSessionMachine {
         if (!(phase instanceof Accepting)) {
             throw new IllegalStateException("no acceptance in progress: " + phase);
         }
+    }
+
+    private List<SmtpAction> onStartTls() {
+        if (!tlsOffered) {
+            return bad(SmtpReply.notImplemented());
+        }
+        if (connection.tls()) {
+            return bad(SmtpReply.badSequence("TLS already active"));
+        }
+        // RFC 3207 4.2: the client starts over with EHLO; any transaction and AUTH are dropped.
+        connection = connection.startedTls();
+        phase = new Idle();
+        return List.of(reply(SmtpReply.readyToStartTls()), new SmtpAction.StartTls());
     }
 
     // --- AUTH -------------------------------------------------------------------------------

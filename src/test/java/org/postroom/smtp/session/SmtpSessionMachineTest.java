@@ -18,7 +18,7 @@ class SmtpSessionMachineTest {
 
     private final SmtpSessionMachine m = new SmtpSessionMachine(new SmtpSessionConfig(SmtpListener.MSA,
             "mx.test", 1000, 10, 3, 512, Duration.ofMinutes(1), List.of("example.test"),
-            a -> a.equals("alice@example.test")), "192.0.2.7");
+            a -> a.equals("alice@example.test"), true), "192.0.2.7");
 
     private List<SmtpAction> cmd(String line) {
         return m.onCommand(SmtpCommandParser.parse(line));
@@ -93,5 +93,35 @@ class SmtpSessionMachineTest {
     void authResultOutsideAuthShouldBeAProgrammingError() {
         cmd("EHLO c");
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> m.onAccepted("x"));
+    }
+
+    @Test
+    void startTlsShouldGet502WhenTheListenerHasNoCertificate() {
+        m.start(false);
+        cmd("EHLO c");
+        assertEquals(List.of(new SmtpAction.Reply(SmtpReply.notImplemented()), new SmtpAction.Flush()), cmd("STARTTLS"));
+    }
+
+    @Test
+    void startTlsShouldSwitchAndForgetEverythingLearntInPlaintext() {
+        m.start(true);
+        List<SmtpAction> ehlo = cmd("EHLO c");
+        assertTrue(((SmtpAction.Reply) ehlo.get(0)).reply().lines().contains("STARTTLS"));
+        cmd("MAIL FROM:<x@y.test>"); // 530: not authenticated yet, no matter
+        assertEquals(List.of(new SmtpAction.Reply(SmtpReply.readyToStartTls()), new SmtpAction.StartTls(),
+                new SmtpAction.Flush()), cmd("STARTTLS"));
+        assertEquals(Optional.empty(), m.connection().heloName());
+        assertTrue(m.connection().tls());
+        assertEquals(List.of(new SmtpAction.Reply(SmtpReply.badSequence("send HELO/EHLO first"))), cmd("MAIL FROM:<x@y.test>"));
+        List<SmtpAction> again = cmd("EHLO c");
+        assertTrue(!((SmtpAction.Reply) again.get(0)).reply().lines().contains("STARTTLS"));
+        assertEquals(new SmtpAction.Reply(SmtpReply.badSequence("TLS already active")), cmd("STARTTLS").get(0));
+        cmd("AUTH PLAIN AGFsaWNlAHB3");
+        m.onAuthResult(Optional.of("alice@example.test"));
+        cmd("MAIL FROM:<alice@example.test>");
+        cmd("RCPT TO:<r@remote.test>");
+        cmd("DATA");
+        SmtpAction.Accept accept = (SmtpAction.Accept) m.onDataReceived(new DataReceiver.Complete(new byte[0])).get(0);
+        assertEquals("ESMTPSA", accept.envelope().protocol());
     }
 }
