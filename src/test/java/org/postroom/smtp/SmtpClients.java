@@ -80,6 +80,10 @@ public final class SmtpClients {
             out = socket.getOutputStream();
         }
 
+        public Socket socket() {
+            return socket;
+        }
+
         public void send(String text) throws IOException {
             send(text.getBytes(StandardCharsets.UTF_8));
         }

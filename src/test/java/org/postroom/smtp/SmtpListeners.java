@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Listeners for the SMTP integration tests. {@link #port} uses the engine's own listener when the
  * engine runs this protocol (once it is registered in {@code InboundProtocols}); until then, and for
  * variants with a test acceptor ({@link #listen}), it starts an {@link InboundGuardian} with the
- * protocol on the engine's actor system and services, exactly as the engine guardian does.
+ * protocol on the engine's actor system and services, exactly as the engine guardian does, with the
+ * configured {@code max-sessions} of its kind and an ephemeral port.
  */
 public final class SmtpListeners {
     private static final AtomicInteger SEQ = new AtomicInteger();
@@ -40,7 +41,9 @@ public final class SmtpListeners {
             result.complete(r);
             return Behaviors.stopped();
         }), "smtp-test-bind-" + SEQ.incrementAndGet(), Props.empty());
-        var ephemeral = new Settings.ListenerSettings(protocol.kind(), true, "127.0.0.1", 0, 50);
+        int limit = engine.services().settings().inbound().listeners().stream()
+                .filter(l -> l.kind().equals(protocol.kind())).findFirst().orElseThrow().maxSessions();
+        var ephemeral = new Settings.ListenerSettings(protocol.kind(), true, "127.0.0.1", 0, limit);
         system.systemActorOf(InboundGuardian.create(protocol, ephemeral, engine.services(), reports),
                 "smtp-test-listener-" + SEQ.incrementAndGet(), Props.empty());
         try {
