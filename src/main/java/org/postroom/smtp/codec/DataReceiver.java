@@ -166,6 +166,7 @@ public final class DataReceiver {
     private void writeByte(int b) {
         size++;
         if (size > maxSize) {
+            out = null; // too big: what was buffered is not needed any more
             return;
         }
         if (length == out.length) {
@@ -177,6 +178,7 @@ public final class DataReceiver {
     private void write(byte[] a, int from, int n) {
         size += n;
         if (size > maxSize) {
+            out = null;
             return;
         }
         if (out.length - length < n) {
