@@ -15,9 +15,9 @@
  *   <li>DATA: only {@code CRLF.CRLF} ends it; a bare LF is normalised to CRLF and never starts a line
  *       that could end the data (no SMTP smuggling); text lines over 1000 octets are accepted; a
  *       message over {@code inbound.max-message-size} is read to its end and refused with 552 5.3.4.</li>
- *   <li>Command lines: up to {@code inbound.max-line-length} octets with CRLF (default 8192; RFC 5321's
- *       minimum is 512); longer ones get 500 5.5.2 and are discarded without being buffered. A bare LF
- *       ends a command line.</li>
+ *   <li>Command lines: up to 1000 octets with CRLF, or less if {@code inbound.max-line-length} says so
+ *       (RFC 5321's minimum is 512); longer ones get 500 5.5.2 and are discarded without being
+ *       buffered. A bare LF ends a command line.</li>
  *   <li>Addresses: angle brackets may be left out; quoted local parts are accepted; source routes are
  *       ignored (only the final mailbox counts, so they cannot make a relay); {@code user%host@local}
  *       is just an unknown local part; sub-domains of a local domain are not local;

@@ -26,10 +26,17 @@ public record SmtpSessionConfig(
         Predicate<String> accountExists,
         boolean startTls) {
 
+    /**
+     * SMTP command lines (and AUTH lines) are at most this long with their CRLF, whatever
+     * {@code inbound.max-line-length} allows (a smaller value there lowers it): issue 2 and RFC 5321's
+     * text-line limit say a line over 1000 octets gets 500.
+     */
+    public static final int MAX_COMMAND_LINE = 1000;
+
     public static SmtpSessionConfig from(Settings settings, Accounts accounts, SmtpListener listener) {
         Settings.InboundSettings in = settings.inbound();
         return new SmtpSessionConfig(listener, settings.hostname(), in.maxMessageSize(), in.maxRecipients(),
-                in.maxBadCommands(), in.maxLineLength(), in.idleTimeout(), settings.localDomains(),
+                in.maxBadCommands(), Math.min(in.maxLineLength(), MAX_COMMAND_LINE), in.idleTimeout(), settings.localDomains(),
                 accounts::exists, false);
     }
 

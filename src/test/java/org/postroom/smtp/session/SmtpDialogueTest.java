@@ -221,4 +221,14 @@ class SmtpDialogueTest {
         assertFalse(s.isClosing());
         assertEquals("250 2.0.0 Ok\r\n", s.feed("NOOP\r\n"));
     }
+
+    @Test
+    void commandLinesShouldBeCappedAt1000OctetsWhateverTheSharedLineLimit() {
+        FakeSessionContext wide = SmtpTestSupport.session(SmtpTestSupport.settings("inbound.max-line-length = 8192"),
+                SmtpListener.SMTP, acceptor);
+        wide.start();
+        assertEquals("250 2.0.0 Ok\r\n", wide.feed("NOOP " + "x".repeat(993) + "\r\n"));
+        assertEquals("500 5.5.2 Line too long\r\n", wide.feed("NOOP " + "x".repeat(994) + "\r\n"));
+        assertEquals("250 2.0.0 Ok\r\n", wide.feed("NOOP\r\n"));
+    }
 }
