@@ -247,7 +247,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> onShutdown() {
         if (!closing) {
             handler.onShutdown(context);
-            context.close();
+            // A handler with work in hand (a message being fsynced) answers it first and closes itself;
+            // the guardian's grace period bounds the wait.
+            if (awaiting == 0) {
+                context.close();
+            }
         }
         return settle();
     }
