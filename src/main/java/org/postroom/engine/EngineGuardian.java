@@ -109,13 +109,19 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     }
 
     private void registerShutdownTasks(ActorContext<Command> ctx) {
-        CoordinatedShutdown cs = CoordinatedShutdown.get(ctx.getSystem());
+        // Tasks run on other threads: capture the system, never use ctx inside them.
+        org.apache.pekko.actor.typed.ActorSystem<Void> system = ctx.getSystem();
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
         cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-listeners",
                 () -> all(g -> AskPattern.ask(g, InboundGuardian.Unbind::new, Duration.ofSeconds(5),
-                        ctx.getSystem().scheduler())));
+                        system.scheduler())));
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-sessions",
                 () -> all(g -> AskPattern.ask(g, r -> new InboundGuardian.ShutdownSessions(SHUTDOWN_GRACE, r),
-                        SHUTDOWN_GRACE.plusSeconds(2), ctx.getSystem().scheduler())));
+                        SHUTDOWN_GRACE.plusSeconds(2), system.scheduler()))
+                        // Let the TCP layer write the goodbyes before the actor system goes away.
+                        .thenCompose(done -> org.apache.pekko.pattern.Patterns.after(Duration.ofMillis(200),
+                                system.classicSystem().scheduler(), system.executionContext(),
+                                () -> CompletableFuture.completedFuture(done))));
     }
 
     private CompletionStage<Done> all(java.util.function.Function<ActorRef<InboundGuardian.Command>,
