@@ -73,6 +73,7 @@ public final class Engine implements AutoCloseable {
         CompletableFuture<EngineGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(
                 EngineGuardian.create(settings, metrics, spool, tls, started), "postroom", root);
+        org.postroom.metrics.actors.ActorMetrics.install(system, metrics);
         try {
             EngineGuardian.Started s = started.get(30, TimeUnit.SECONDS);
             AdminServer admin = null;
