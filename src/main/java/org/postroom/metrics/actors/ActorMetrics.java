@@ -1,6 +1,7 @@
 package org.postroom.metrics.actors;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,32 @@ public final class ActorMetrics {
     private ActorMetrics() {
     }
 
+    private static final String TYPED_MAILBOX = "pekko.actor.typed.default-mailbox";
+    private static final String CLASSIC_MAILBOX = "pekko.actor.default-mailbox";
+
+    /**
+     * The actor system's config: {@code root} with the {@link InstrumentedMailbox} around the typed and
+     * classic default mailboxes (each keeps the queue it had as its delegate), unless
+     * {@code postroom.actor-metrics.enabled = false}. Done here rather than in reference.conf because a
+     * fat jar appends every reference.conf, and Pekko's own, appended later, would win.
+     */
+    public static Config systemConfig(Config root) {
+        if (root.hasPath("postroom.actor-metrics.enabled") && !root.getBoolean("postroom.actor-metrics.enabled")) {
+            return root;
+        }
+        return instrument(instrument(root, TYPED_MAILBOX), CLASSIC_MAILBOX);
+    }
+
+    private static Config instrument(Config root, String section) {
+        String type = root.hasPath(section + ".mailbox-type") ? root.getString(section + ".mailbox-type") : "";
+        String mine = InstrumentedMailbox.class.getName();
+        if (type.equals(mine)) {
+            return root;
+        }
+        Config c = root.withValue(section + ".mailbox-type", ConfigValueFactory.fromAnyRef(mine));
+        return type.isBlank() ? c : c.withValue(section + ".delegate-mailbox-type", ConfigValueFactory.fromAnyRef(type));
+    }
+
     public static ActorStats install(ActorSystem<?> system, Metrics metrics) {
         Config config = system.settings().config();
         ActorStats stats = ActorStats.of(Adapter.toClassic(system));
@@ -31,8 +58,7 @@ public final class ActorMetrics {
         metrics.bind(registry -> stats.onKind(kind -> register(registry, kind)));
         metrics.addStatusSection("actors", stats::snapshot);
         if (!instrumented(config)) {
-            LOG.info("actor metrics off: pekko.actor.typed.default-mailbox.mailbox-type is not {}",
-                    InstrumentedMailbox.class.getName());
+            LOG.info("actor metrics off (postroom.actor-metrics.enabled = false): the figures stay at zero");
         }
         String domain = config.hasPath("postroom.actor-metrics.jmx-domain")
                 ? config.getString("postroom.actor-metrics.jmx-domain") : "";
@@ -44,7 +70,7 @@ public final class ActorMetrics {
     }
 
     private static boolean instrumented(Config config) {
-        String key = "pekko.actor.typed.default-mailbox.mailbox-type";
+        String key = TYPED_MAILBOX + ".mailbox-type";
         return config.hasPath(key) && config.getString(key).equals(InstrumentedMailbox.class.getName());
     }
 

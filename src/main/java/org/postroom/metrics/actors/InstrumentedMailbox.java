@@ -12,9 +12,9 @@ import scala.Option;
 /**
  * A mailbox type that counts, per actor kind, live actors, processed messages and mailbox depth, around
  * the mailbox type named by {@code delegate-mailbox-type} in its section (Pekko's unbounded queue when
- * absent). reference.conf sets it as {@code pekko.actor.typed.default-mailbox} (around Pekko's
- * single-consumer queue, the typed default) and {@code pekko.actor.default-mailbox} (classic actors:
- * streams, Pekko's own). Pekko makes one instance per system and mailbox section and calls
+ * absent). {@link ActorMetrics#systemConfig} sets it as {@code pekko.actor.typed.default-mailbox} (around
+ * Pekko's single-consumer queue, the typed default) and {@code pekko.actor.default-mailbox} (classic
+ * actors: streams, Pekko's own). Pekko makes one instance per system and mailbox section and calls
  * {@link #create} once per actor; the actor's kind comes from its path through
  * {@link ActorClassifier} ({@code postroom.actor-metrics.kinds}). Actors that require another queue type
  * (some of Pekko's own I/O actors) get their own mailbox and are not counted.

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The instrumented mailbox in a real actor system (the shipped reference.conf selects it): actors named
+ * The instrumented mailbox in a real actor system configured as the engine's is: actors named
  * as the engine names them are counted under their kind in /metrics, /status and JMX.
  */
 class ActorMetricsTest {
@@ -54,8 +54,8 @@ class ActorMetricsTest {
     }
 
     private static ActorTestKit testKit(String jmxDomain) {
-        return ActorTestKit.create("actor-metrics-test", ConfigFactory.parseString(
-                "postroom.actor-metrics.jmx-domain = \"" + jmxDomain + "\"").withFallback(ConfigFactory.load()));
+        return ActorTestKit.create("actor-metrics-test", ActorMetrics.systemConfig(ConfigFactory.parseString(
+                "postroom.actor-metrics.jmx-domain = \"" + jmxDomain + "\"").withFallback(ConfigFactory.load())));
     }
 
     /** Stands in for an inbound guardian: spawns sessions named {@code smtp-N}. */
@@ -155,5 +155,19 @@ class ActorMetricsTest {
             kit.shutdownTestKit();
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> server.queryNames(all, null).isEmpty());
+    }
+
+    @Test
+    void theSystemConfigWrapsBothDefaultMailboxesAndKeepsTheirQueuesAsDelegates() {
+        var root = ConfigFactory.load();
+        var config = ActorMetrics.systemConfig(root);
+        assertEquals(InstrumentedMailbox.class.getName(), config.getString("pekko.actor.typed.default-mailbox.mailbox-type"));
+        assertEquals(root.getString("pekko.actor.typed.default-mailbox.mailbox-type"),
+                config.getString("pekko.actor.typed.default-mailbox.delegate-mailbox-type"));
+        assertEquals(InstrumentedMailbox.class.getName(), config.getString("pekko.actor.default-mailbox.mailbox-type"));
+        assertEquals(config, ActorMetrics.systemConfig(config), "wrapping twice changes nothing");
+        var off = ConfigFactory.parseString("postroom.actor-metrics.enabled = false").withFallback(root);
+        assertEquals(root.getString("pekko.actor.typed.default-mailbox.mailbox-type"),
+                ActorMetrics.systemConfig(off).getString("pekko.actor.typed.default-mailbox.mailbox-type"));
     }
 }
