@@ -1,4 +1,4 @@
-// Postroom status page: polls /status every 2 s, keeps the last 5 minutes of samples in a ring buffer,
+// Postroom status page (served at /assets/page.js): polls /status every 2 s, keeps the last 5 minutes of samples in a ring buffer,
 // and draws the session gauges, tables and small SVG charts. No libraries, no network but /status.
 (function () {
   "use strict";
@@ -37,7 +37,8 @@
       var ratio = limit > 0 ? Math.min(1, active / limit) : 0;
       var gauge = el("div", { "class": "gauge" + (ratio >= 1 ? " full" : ratio >= 0.8 ? " high" : ""),
         title: active + " of " + (limit > 0 ? limit : "unlimited") }, gaugeCell);
-      el("div", { style: "width:" + (ratio * 100).toFixed(1) + "%" }, gauge);
+      // Styles through the CSSOM: the page's Content-Security-Policy forbids inline style attributes.
+      el("div", {}, gauge).style.width = (ratio * 100).toFixed(1) + "%";
       cell(row, active, "active-" + kind);
       cell(row, limit > 0 ? limit : "∞", "limit-" + kind);
       cell(row, num(s.peak), "peak-" + kind);
@@ -93,7 +94,7 @@
       legend.textContent = "";
       series.forEach(function (s, i) {
         var span = el("span", {}, legend);
-        el("i", { style: "background:" + COLORS[i % COLORS.length] }, span);
+        el("i", {}, span).style.background = COLORS[i % COLORS.length];
         span.appendChild(document.createTextNode(s.name + " " + (s.values.length ? s.values[s.values.length - 1] : 0)));
       });
     }
