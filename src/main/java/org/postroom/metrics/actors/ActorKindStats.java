@@ -6,13 +6,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The figures of one actor kind: the mailboxes of its live actors (their number is the live count, the
- * sum of their depths the mailbox depth) and the messages its actors have taken out of their mailboxes.
- * Updated from the mailboxes on any thread; read on the metrics thread.
+ * sum of their depths the mailbox depth) and the messages its actors have taken out of their mailboxes
+ * (the live ones' own counts plus what stopped actors had processed, folded in when they stop, under the
+ * same lock the reader takes, so the total never goes back). Updated from the mailboxes on any thread.
  */
 public final class ActorKindStats {
     private final String kind;
     private final Set<InstrumentedMessageQueue> live = ConcurrentHashMap.newKeySet();
-    private final LongAdder processed = new LongAdder();
+    private long retiredProcessed;
     private final LongAdder started = new LongAdder();
 
     ActorKindStats(String kind) {
@@ -28,12 +29,10 @@ public final class ActorKindStats {
         live.add(queue);
     }
 
-    void closed(InstrumentedMessageQueue queue) {
-        live.remove(queue);
-    }
-
-    void processedOne() {
-        processed.increment();
+    synchronized void closed(InstrumentedMessageQueue queue) {
+        if (live.remove(queue)) {
+            retiredProcessed += queue.processed();
+        }
     }
 
     /** Actors of this kind alive now. */
@@ -47,8 +46,12 @@ public final class ActorKindStats {
     }
 
     /** Messages taken out of the mailboxes of this kind's actors (to be processed) since start. */
-    public long processed() {
-        return processed.sum();
+    public synchronized long processed() {
+        long sum = retiredProcessed;
+        for (InstrumentedMessageQueue q : live) {
+            sum += q.processed();
+        }
+        return sum;
     }
 
     /** Messages waiting in the mailboxes of this kind's live actors now. */

@@ -31,11 +31,27 @@ class InstrumentedMessageQueueTest {
         q.enqueue(null, envelope("c"));
         assertEquals(3, stats.mailboxDepth());
         assertEquals(3, q.numberOfMessages());
+        assertEquals(0, stats.processed());
         assertEquals("a", q.dequeue().message());
         assertEquals("b", q.dequeue().message());
         assertEquals(1, stats.mailboxDepth());
         assertEquals(2, stats.processed());
         assertTrue(q.hasMessages());
+    }
+
+    @Test
+    void whatAStoppedActorProcessedStaysInTheKindsTotal() {
+        ActorKindStats stats = new ActorKindStats("worker");
+        InstrumentedMessageQueue q = new InstrumentedMessageQueue(plainQueue(), stats);
+        q.enqueue(null, envelope("a"));
+        q.dequeue();
+        InstrumentedMessageQueue other = new InstrumentedMessageQueue(plainQueue(), stats);
+        other.enqueue(null, envelope("b"));
+        other.dequeue();
+        assertEquals(2, stats.processed());
+        q.cleanUp(null, plainQueue());
+        assertEquals(2, stats.processed());
+        assertEquals(1, stats.live());
     }
 
     @Test
