@@ -181,7 +181,7 @@ echo "== side by side, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average
 if wants loopback; then
   echo "-- loopback limit (smtp-source -> smtp-sink)" >&2
   sp=$(free_port)
-  smtp-sink 127.0.0.2:$sp 1024 & sink=$!; pids+=("$sink")
+  smtp-sink -u nobody 127.0.0.2:$sp 1024 & sink=$!; pids+=("$sink")
   wait_port 127.0.0.2 $sp
   for s in 20 100; do
     t0=$(date +%s%N)
@@ -224,7 +224,7 @@ fi
 # ---------------------------------------------------------------- outbound delivery
 if wants outbound; then
   sp=$(free_port)
-  smtp-sink 127.0.0.2:$sp 1024 & sink=$!; pids+=("$sink")
+  smtp-sink -u nobody 127.0.0.2:$sp 1024 & sink=$!; pids+=("$sink")
   wait_port 127.0.0.2 $sp
   for c in $OUT_CONC; do
     echo "-- outbound: Postfix, concurrency $c" >&2
