@@ -71,6 +71,11 @@ public final class FileSpool implements OutboundSpool {
 
     @Override
     public String enqueue(String sender, List<String> recipients, byte[] messageCrlf) throws IOException {
+        return store(sender, recipients, messageCrlf).id();
+    }
+
+    /** As {@link #enqueue}, returning the new envelope. */
+    public Envelope store(String sender, List<String> recipients, byte[] messageCrlf) throws IOException {
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("no recipients");
         }
@@ -84,7 +89,7 @@ public final class FileSpool implements OutboundSpool {
         writeFsynced(dir.resolve(id + ".msg"), messageCrlf);
         writeEnvelope(env);
         listener.accept(env);
-        return id;
+        return env;
     }
 
     /** Rewrites an envelope atomically (state update). */

@@ -345,7 +345,10 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
                     getContext().getLog().warn("bounce for {} dropped: no local account {}", env.id(), sender);
                 }
             } else {
-                spool.enqueue("", List.of(sender), dsn);
+                // Known at once (the spool's announcement comes later and is deduplicated).
+                Envelope b = spool.store("", List.of(sender), dsn);
+                entries.putIfAbsent(b.id(), b);
+                listeners.forEach(l -> l.tell(new WorkAvailable()));
             }
         } catch (IOException | RuntimeException e) {
             getContext().getLog().error("cannot deliver the bounce for {} to {}: {}", env.id(), sender, e.toString());
