@@ -51,6 +51,9 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
 
     private record HolderTerminated(ActorRef<?> holder) implements Command {}
 
+    /** Refreshes the gauges and /status, so expired cache entries leave them without a request. */
+    private enum Refresh implements Command { INSTANCE }
+
     public sealed interface AcquireReply permits Granted, Denied, Cached {
         InetAddress address();
     }
@@ -65,7 +68,10 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
 
     public static Behavior<Command> create(Settings.OutboundSettings outbound, Metrics metrics, Clock clock) {
         return Behaviors.<Command>supervise(
-                        Behaviors.setup(ctx -> new HostHealth(ctx, outbound, metrics, clock)))
+                        Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+                            timers.startTimerWithFixedDelay(Refresh.INSTANCE, java.time.Duration.ofSeconds(1));
+                            return new HostHealth(ctx, outbound, metrics, clock);
+                        })))
                 .onFailure(SupervisorStrategy.restart());
     }
 
@@ -102,22 +108,29 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
                 .onMessage(IsCached.class, this::onIsCached)
                 .onMessage(UpdateSettings.class, this::onUpdate)
                 .onMessage(HolderTerminated.class, this::onHolderTerminated)
+                .onMessageEquals(Refresh.INSTANCE, () -> {
+                    publish();
+                    return this;
+                })
                 .build();
     }
 
     private Behavior<Command> onAcquire(Acquire m) {
+        AcquireReply reply;
         if (cache.isCached(m.address())) {
-            m.replyTo().tell(new Cached(m.address()));
+            reply = new Cached(m.address());
         } else if (ledger.tryAcquire(m.holder(), m.address())) {
             if (watched.add(m.holder())) {
                 getContext().watchWith(m.holder(), new HolderTerminated(m.holder()));
             }
-            m.replyTo().tell(new Granted(m.address()));
+            reply = new Granted(m.address());
         } else {
             metrics.tokenDenials().incrementAndGet();
-            m.replyTo().tell(new Denied(m.address()));
+            reply = new Denied(m.address());
         }
+        // Figures first, so whoever sees the reply also sees them.
         publish();
+        m.replyTo().tell(reply);
         return this;
     }
 
@@ -140,8 +153,9 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
     }
 
     private Behavior<Command> onIsCached(IsCached m) {
-        m.replyTo().tell(new CacheStatus(m.address(), cache.isCached(m.address())));
+        boolean cached = cache.isCached(m.address());
         publish();
+        m.replyTo().tell(new CacheStatus(m.address(), cached));
         return this;
     }
 
