@@ -214,6 +214,11 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     }
 
     private Behavior<Command> onSendDone(SendDone m) {
+        if (m.error() == null && m.result().stale()) {
+            // The kept connection died while idle: dial again, this was no attempt.
+            closeConnection();
+            return tryNext();
+        }
         messages++;
         if (m.error() != null) {
             closeConnection();

@@ -42,8 +42,16 @@ public final class SmtpClient implements AutoCloseable {
      */
     public record ConnectionFailed(String reason, boolean cacheable) implements OpenResult {}
 
-    /** Per-recipient outcomes of one transaction, and whether the connection may carry another. */
-    public record TransactionResult(Map<String, DeliveryOutcome> outcomes, boolean reusable) {}
+    /**
+     * Per-recipient outcomes of one transaction, and whether the connection may carry another.
+     * {@code stale}: a reused connection turned out dead before the transaction began (the RSET
+     * failed); nothing was attempted and the caller should dial again.
+     */
+    public record TransactionResult(Map<String, DeliveryOutcome> outcomes, boolean reusable, boolean stale) {
+        public TransactionResult(Map<String, DeliveryOutcome> outcomes, boolean reusable) {
+            this(outcomes, reusable, false);
+        }
+    }
 
     private static final Duration DATA_FINAL_TIMEOUT = Duration.ofMinutes(10);
 
@@ -194,9 +202,14 @@ public final class SmtpClient implements AutoCloseable {
         boolean reset = transactions++ > 0;
         try {
             if (reset) {
-                SmtpReply rset = command("RSET");
+                SmtpReply rset;
+                try {
+                    rset = command("RSET");
+                } catch (IOException | SmtpReplyDecoder.ProtocolError e) {
+                    return new TransactionResult(Map.of(), false, true);
+                }
                 if (!rset.positive()) {
-                    return deferAll(recipients, outcomes, "RSET: " + rset.summary(), false);
+                    return new TransactionResult(Map.of(), false, true);
                 }
             }
             List<String> accepted = new ArrayList<>();

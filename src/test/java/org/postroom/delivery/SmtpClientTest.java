@@ -115,4 +115,15 @@ class SmtpClientTest {
         c.send("a@b.test", List.of("x@remote.test"), body);
         assertTrue(sent().contains("MAIL FROM:<a@b.test> SIZE=" + body.length + " BODY=8BITMIME\r\n"), sent());
     }
+
+    @Test
+    void aKeptConnectionThatDiedWhileIdleShouldBeReportedStaleWithoutAnAttempt() {
+        SmtpClient c = client("220 hi\r\n250 h\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n");
+        c.handshake("h");
+        assertInstanceOf(DeliveryOutcome.Delivered.class, c.send("a@b.test", List.of("x@remote.test"), MESSAGE)
+                .outcomes().get("x@remote.test"));
+        SmtpClient.TransactionResult r = c.send("a@b.test", List.of("y@remote.test"), MESSAGE);
+        assertTrue(r.stale());
+        assertTrue(r.outcomes().isEmpty());
+    }
 }
