@@ -91,6 +91,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                     InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind());
             guardians.put(protocol.kind(), guardian);
         }
+        reloadListeners.add(OutboundWiring.start(ctx, services));
         if (guardians.isEmpty()) {
             started.complete(new Started(services, Map.of()));
         }
