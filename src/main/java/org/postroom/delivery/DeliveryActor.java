@@ -100,7 +100,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
 
     private void pull() {
         item = null;
-        deps.queue().tell(new QueueActor.Pull(pullAdapter, connection == null ? null : currentDomain));
+        deps.queue().tell(new QueueActor.Pull(pullAdapter, connection == null ? null : currentDomain,
+                getContext().getSelf()));
     }
 
     private String currentDomain;

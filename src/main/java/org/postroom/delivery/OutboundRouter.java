@@ -98,6 +98,7 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
         for (int i = 0; i < start; i++) {
             ActorRef<?> s = getContext().spawnAnonymous(sessions.get());
             getContext().watchWith(s, new SessionEnded(s));
+            queue.tell(new QueueActor.Reserve(s));
             active.add(s);
             counters.opened();
         }

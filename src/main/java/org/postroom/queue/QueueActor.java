@@ -47,7 +47,22 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     public interface Command {}
 
-    public record Pull(ActorRef<PullReply> replyTo, String preferredDomain) implements Command {}
+    /**
+     * Asks for the next ready item; {@code session} is the delivery actor (watched: its leases come back
+     * when it stops), {@code preferredDomain} the domain its open connection serves, or null.
+     */
+    public record Pull(ActorRef<PullReply> replyTo, String preferredDomain, ActorRef<?> session) implements Command {
+        public Pull(ActorRef<PullReply> replyTo, String preferredDomain) {
+            this(replyTo, preferredDomain, replyTo);
+        }
+    }
+
+    /**
+     * The router started {@code session}, which will pull soon: until it does (or stops), one ready
+     * item counts as taken in {@link CountReady}, so the router does not start sessions for work that
+     * is already spoken for.
+     */
+    public record Reserve(ActorRef<?> session) implements Command {}
 
     public sealed interface PullReply permits Work, NothingReady {}
 
@@ -94,6 +109,9 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     private final Map<String, ActorRef<?>> leases = new HashMap<>();
     private final Set<String> held = new HashSet<>();
     private final Set<ActorRef<?>> watched = new HashSet<>();
+    private final Set<ActorRef<?>> reserved = new HashSet<>();
+    /** Sessions that have pulled (a Reserve arriving after the session's first Pull is moot). */
+    private final Set<ActorRef<?>> pulled = new HashSet<>();
     private final Set<ActorRef<WorkAvailable>> listeners = new HashSet<>();
 
     private QueueActor(ActorContext<Command> ctx, Settings settings, FileSpool spool, MaildirStore store,
@@ -125,6 +143,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Pull.class, this::onPull)
+                .onMessage(Reserve.class, this::onReserve)
                 .onMessage(Report.class, this::onReport)
                 .onMessage(Return.class, this::onReturn)
                 .onMessage(CountReady.class, this::onCountReady)
@@ -136,17 +155,31 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     }
 
     private Behavior<Command> onPull(Pull m) {
+        reserved.remove(m.session());
+        pulled.add(m.session());
+        watch(m.session());
         WorkItem item = nextReady(m.preferredDomain());
         if (item == null) {
             m.replyTo().tell(new NothingReady());
             return this;
         }
-        leases.put(item.key(), m.replyTo());
-        if (watched.add(m.replyTo())) {
-            getContext().watchWith(m.replyTo(), new PullerTerminated(m.replyTo()));
-        }
+        leases.put(item.key(), m.session());
         m.replyTo().tell(new Work(item));
         return this;
+    }
+
+    private Behavior<Command> onReserve(Reserve m) {
+        if (!pulled.contains(m.session())) {
+            reserved.add(m.session());
+            watch(m.session());
+        }
+        return this;
+    }
+
+    private void watch(ActorRef<?> session) {
+        if (watched.add(session)) {
+            getContext().watchWith(session, new PullerTerminated(session));
+        }
     }
 
     private Behavior<Command> onReport(Report m) {
@@ -198,7 +231,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
             held.clear();
             expireOld();
         }
-        m.replyTo().tell(new ReadyCount(countReady()));
+        m.replyTo().tell(new ReadyCount(Math.max(0, countReady() - reserved.size())));
         return this;
     }
 
@@ -225,6 +258,8 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     private Behavior<Command> onPullerTerminated(PullerTerminated m) {
         watched.remove(m.puller());
+        reserved.remove(m.puller());
+        pulled.remove(m.puller());
         leases.values().removeIf(p -> p.equals(m.puller()));
         return this;
     }

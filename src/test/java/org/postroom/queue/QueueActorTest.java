@@ -240,4 +240,26 @@ class QueueActorTest {
         watcher.expectTerminated(puller, Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 1);
     }
+
+    @Test
+    void aReservedSessionShouldCountAsTakingOneReadyItemUntilItPulls() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        spool.enqueue("alice@example.test", List.of("y@remote.test"), BODY);
+        assertEquals(2, ready(q, false));
+        TestProbe<QueueActor.PullReply> session = testKit.createTestProbe();
+        q.tell(new QueueActor.Reserve(session.getRef()));
+        assertEquals(1, ready(q, false));
+        q.tell(new QueueActor.Pull(session.getRef(), null, session.getRef()));
+        session.expectMessageClass(QueueActor.Work.class);
+        assertEquals(1, ready(q, false));
+        // A reservation arriving after the session's first pull changes nothing.
+        q.tell(new QueueActor.Reserve(session.getRef()));
+        assertEquals(1, ready(q, false));
+        TestProbe<QueueActor.PullReply> stopped = testKit.createTestProbe();
+        q.tell(new QueueActor.Reserve(stopped.getRef()));
+        assertEquals(0, ready(q, false));
+        stopped.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 1);
+    }
 }
