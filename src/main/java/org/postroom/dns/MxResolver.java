@@ -219,6 +219,9 @@ public final class MxResolver {
         l.setResolver(resolver);
         l.setCache(null);
         l.setSearchPath((Name[]) null);
+        // Only DNS: dnsjava's shared hosts-file parser is not thread-safe (a concurrent first use
+        // throws NullPointerException from its lazily built cache), and /etc/hosts is no MX source.
+        l.setHostsFileParser(null);
         return l;
     }
 

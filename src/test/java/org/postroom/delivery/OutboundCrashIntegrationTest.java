@@ -61,7 +61,11 @@ class OutboundCrashIntegrationTest {
 
             h.mx1.dataDelay(Duration.ZERO);
             h.start("max-sessions = 5");
-            await().atMost(Duration.ofSeconds(60)).until(() -> subjects(h).size() == 200);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertEquals(200, subjects(h).size(),
+                    "distinct messages received; queue " + h.metrics.queueMessages().get() + ", sessions "
+                            + h.metrics.sessions("smtp-out").active() + " active, "
+                            + h.metrics.sessions("smtp-out").accepted() + " started; left: "
+                            + h.spool.loadAll(new java.util.ArrayList<>())));
             await().atMost(Duration.ofSeconds(30)).until(() -> h.metrics.queueMessages().get() == 0);
             int duplicates = h.mx1.received().size() - 200;
             assertTrue(duplicates >= 0 && duplicates <= 5, "only in-flight messages may go twice, got " + duplicates);
