@@ -61,25 +61,34 @@ public final class OutboundModule {
                 QueueActor.create(settings, spool, store, accounts, metrics, clock), "outbound-queue",
                 DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
         ActorRef<HostHealth.Command> hostHealth = ctx.spawn(HostHealth.create(out, metrics, clock), "host-health");
-        MxResolver resolver = new MxResolver(out.dnsServers(), out.commandTimeout().compareTo(
-                java.time.Duration.ofSeconds(10)) < 0 ? out.commandTimeout() : java.time.Duration.ofSeconds(10),
-                io, new Random());
         AtomicReference<DeliveryDeps> deps = new AtomicReference<>(
-                new DeliveryDeps(settings.hostname(), out, queue, hostHealth, resolver, spool, io));
+                new DeliveryDeps(settings.hostname(), out, queue, hostHealth, resolver(out, io), spool, io));
         ActorRef<OutboundRouter.Command> router = ctx.spawn(OutboundRouter.create(out.maxSessions(),
                 out.deliveryInterval(), queue, metrics.sessions("smtp-out"),
                 () -> DeliveryActor.create(deps.get())), "outbound-router");
         return new OutboundModule(queue, hostHealth, router, deps);
     }
 
+    private static MxResolver resolver(Settings.OutboundSettings out, Executor io) {
+        java.time.Duration timeout = out.commandTimeout().compareTo(java.time.Duration.ofSeconds(10)) < 0
+                ? out.commandTimeout() : java.time.Duration.ofSeconds(10);
+        return new MxResolver(out.dnsServers(), timeout, io, new Random());
+    }
+
     /**
-     * Applies new outbound settings to a running engine: the session limit, failure cache and token
-     * rules at once, the rest for sessions started from now on. Running sessions are not stopped.
-     * (Resolvers, retry schedule and queue lifetime are read at start only.)
+     * Applies new outbound settings to a running engine: the session limit, failure cache, token
+     * rules, retry schedule and queue lifetime at once; connection settings, smart host, remote port
+     * and DNS resolvers for sessions started from now on. Running sessions are not stopped.
      */
     public void reload(Settings settings) {
         Settings.OutboundSettings out = settings.outbound();
-        deps.updateAndGet(d -> d.withOutbound(out));
+        deps.updateAndGet(d -> {
+            DeliveryDeps next = d.withOutbound(out);
+            return out.dnsServers().equals(d.outbound().dnsServers()) ? next
+                    : new DeliveryDeps(next.heloName(), out, next.queue(), next.hostHealth(), resolver(out, next.io()),
+                    next.spool(), next.io());
+        });
+        queue.tell(new QueueActor.UpdateSettings(settings));
         hostHealth.tell(new HostHealth.UpdateSettings(out));
         router.tell(new OutboundRouter.UpdateLimit(out.maxSessions()));
     }

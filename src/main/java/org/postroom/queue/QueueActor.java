@@ -84,6 +84,9 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     public record WorkAvailable() {}
 
+    /** Live reload: the retry schedule and queue lifetime apply from the next result on. */
+    public record UpdateSettings(Settings settings) implements Command {}
+
     /** A new entry made durable by the spool. */
     public record Enqueued(Envelope envelope) implements Command {}
 
@@ -99,7 +102,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
                 .onFailure(SupervisorStrategy.restart());
     }
 
-    private final Settings settings;
+    private Settings settings;
     private final FileSpool spool;
     private final MaildirStore store;
     private final Accounts accounts;
@@ -150,6 +153,10 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(Enqueued.class, this::onEnqueued)
                 .onMessage(Inspect.class, this::onInspect)
+                .onMessage(UpdateSettings.class, m -> {
+                    settings = m.settings();
+                    return this;
+                })
                 .onMessage(PullerTerminated.class, this::onPullerTerminated)
                 .build();
     }

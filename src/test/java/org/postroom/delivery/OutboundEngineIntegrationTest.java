@@ -117,4 +117,21 @@ class OutboundEngineIntegrationTest {
             TestEngine.deleteRecursively(dataDir);
         }
     }
+
+    @Test
+    void aReloadShouldRaiseTheOutboundSessionLimitWithoutStoppingRunningSessions() throws Exception {
+        mx1.dataDelay(Duration.ofMillis(300));
+        try (TestEngine engine = TestEngine.start(outbound("max-sessions = 1"))) {
+            for (int i = 0; i < 8; i++) {
+                engine.services().spool().enqueue("alice@example.test", List.of("someone@remote.test"), message(i));
+            }
+            await().atMost(WAIT).until(() -> mx1.received().size() >= 1);
+            assertEquals(1, mx1.maxConcurrentConnections());
+            engine.reload(outbound("max-sessions = 3"));
+            await().atMost(WAIT).until(() -> mx1.received().size() == 8);
+            assertEquals(3, engine.metrics().sessions("smtp-out").limit());
+            assertTrue(mx1.maxConcurrentConnections() > 1, "the raised limit started more sessions");
+            assertTrue(mx1.maxConcurrentConnections() <= 3);
+        }
+    }
 }
