@@ -66,6 +66,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     private final Deque<Candidate> candidates = new ArrayDeque<>();
     private boolean dialled;
     private String lastError = "";
+    /** Where the current item went, for the log. */
+    private String relay = "none";
     private SmtpClient connection;
     private Candidate connectedTo;
 
@@ -111,6 +113,7 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             return finish();
         }
         item = w.item();
+        relay = "none";
         candidates.clear();
         dialled = false;
         lastError = "";
@@ -200,6 +203,7 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     }
 
     private Behavior<Command> transact() {
+        relay = connectedTo.host() + "[" + connectedTo.address().getHostAddress() + "]:" + connectedTo.port();
         SmtpClient c = connection;
         WorkItem w = item;
         getContext().pipeToSelf(
@@ -236,6 +240,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     }
 
     private Behavior<Command> report(Map<String, DeliveryOutcome> outcomes) {
+        outcomes.forEach((rcpt, o) -> getContext().getLog().info("{}: to=<{}>, relay={}, status={} ({})",
+                item.queueId(), rcpt, relay, o.result(), o.reason()));
         deps.queue().tell(new QueueActor.Report(item, outcomes));
         return next();
     }
