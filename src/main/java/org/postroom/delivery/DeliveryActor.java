@@ -33,7 +33,7 @@ import java.util.concurrent.CompletionStage;
  * When no address could be tried the entry is returned unchanged (no retry step used); when every
  * dialled address failed it is deferred. Stops when the queue has nothing ready or after
  * {@code outbound.max-messages-per-session} transactions (0 = no cap), saying QUIT and returning its
- * token; HostHealth also gets the token back if it dies. STARTTLS is not spoken yet.
+ * token; HostHealth also gets the token back if it dies. TLS is opportunistic (STARTTLS when offered).
  */
 public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command> {
 
@@ -176,8 +176,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         }
         dialled = true;
         getContext().pipeToSelf(
-                CompletableFuture.supplyAsync(() -> SmtpClient.connect(c.socketAddress(), out.connectTimeout(),
-                        out.commandTimeout(), deps.heloName()), deps.io()),
+                CompletableFuture.supplyAsync(() -> SmtpClient.connect(c.socketAddress(), c.host(),
+                        out.connectTimeout(), out.commandTimeout(), deps.heloName()), deps.io()),
                 (ok, err) -> new OpenDone(c, ok, err));
         return this;
     }

@@ -28,11 +28,16 @@ import java.util.Optional;
  *
  * <p>{@link #connect} and {@link #handshake} tell a failed connection in DESIGN.md's sense
  * ({@link ConnectionFailed}: refused, connect or greeting timeout, closed before or right after the
- * greeting, 421/554 greeting) from other trouble. STARTTLS is not spoken yet.
+ * greeting, 421/554 greeting) from other trouble.
+ *
+ * <p>TLS is opportunistic (RFC 3207, like Postfix's "may" level): when the server offers STARTTLS the
+ * connection is switched to TLS (1.2 or 1.3, certificate not verified: MX TLS without DANE/MTA-STS
+ * only protects against passive listeners), and EHLO is repeated. If the handshake fails,
+ * {@link #connect} dials again in plaintext, so a broken TLS setup never blocks mail.
  */
 public final class SmtpClient implements AutoCloseable {
 
-    public sealed interface OpenResult permits Opened, ConnectionFailed {}
+    public sealed interface OpenResult permits Opened, ConnectionFailed, TlsFailed {}
 
     public record Opened(SmtpClient client) implements OpenResult {}
 
@@ -55,11 +60,13 @@ public final class SmtpClient implements AutoCloseable {
 
     private static final Duration DATA_FINAL_TIMEOUT = Duration.ofMinutes(10);
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private boolean startTlsOffered;
+    private String tlsProtocol;
     private final Duration commandTimeout;
-    private final SmtpReplyDecoder decoder = new SmtpReplyDecoder();
+    private SmtpReplyDecoder decoder = new SmtpReplyDecoder();
     private final byte[] buf = new byte[8192];
     private final List<String> transcript = new ArrayList<>();
     private boolean pipelining;
@@ -75,9 +82,30 @@ public final class SmtpClient implements AutoCloseable {
         this.commandTimeout = commandTimeout;
     }
 
-    /** Dials {@code address}, reads the greeting and says EHLO. */
+    /**
+     * Dials {@code address} ({@code serverName} for SNI), reads the greeting, says EHLO and switches to
+     * TLS when offered; falls back to a plaintext connection when the TLS handshake fails.
+     */
+    public static OpenResult connect(InetSocketAddress address, String serverName, Duration connectTimeout,
+                                     Duration commandTimeout, String heloName) {
+        OpenResult r = connect(address, serverName, connectTimeout, commandTimeout, heloName, true);
+        if (r instanceof TlsFailed) {
+            return connect(address, serverName, connectTimeout, commandTimeout, heloName, false);
+        }
+        return r;
+    }
+
+    /** Dials {@code address}, reads the greeting and says EHLO, without TLS. */
     public static OpenResult connect(InetSocketAddress address, Duration connectTimeout, Duration commandTimeout,
                                      String heloName) {
+        return connect(address, null, connectTimeout, commandTimeout, heloName, false);
+    }
+
+    /** Internal: the TLS handshake failed; the caller dials again without TLS. */
+    private record TlsFailed(String reason) implements OpenResult {}
+
+    private static OpenResult connect(InetSocketAddress address, String serverName, Duration connectTimeout,
+                                      Duration commandTimeout, String heloName, boolean tls) {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
@@ -95,7 +123,10 @@ public final class SmtpClient implements AutoCloseable {
         try {
             SmtpClient c = new SmtpClient(s, s.getInputStream(), s.getOutputStream(), commandTimeout);
             OpenResult r = c.handshake(heloName);
-            if (r instanceof ConnectionFailed) {
+            if (r instanceof Opened && tls && c.startTlsOffered) {
+                r = c.startTls(serverName == null ? address.getHostString() : serverName, address.getPort(), heloName);
+            }
+            if (!(r instanceof Opened)) {
                 c.close();
             }
             return r;
@@ -144,6 +175,58 @@ public final class SmtpClient implements AutoCloseable {
         }
     }
 
+    /** STARTTLS, the handshake, and EHLO again (RFC 3207 §4.2: forget what was learnt before). */
+    private OpenResult startTls(String serverName, int port, String heloName) {
+        try {
+            SmtpReply r = command("STARTTLS");
+            if (r.code() != 220) {
+                return new Opened(this);
+            }
+            if (decoder.buffered() > 0) {
+                // Plaintext behind the 220 would be taken for TLS data or, worse, for replies
+                // after the switch (response injection): drop this connection.
+                return new TlsFailed("plaintext sent after the 220 to STARTTLS");
+            }
+        } catch (IOException | SmtpReplyDecoder.ProtocolError e) {
+            return new ConnectionFailed("STARTTLS: " + e.getMessage(), false);
+        }
+        try {
+            javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) OpportunisticTls.CONTEXT.getSocketFactory()
+                    .createSocket(socket, serverName, port, true);
+            ssl.setUseClientMode(true);
+            ssl.setEnabledProtocols(OpportunisticTls.protocols(ssl.getSupportedProtocols()));
+            ssl.startHandshake();
+            socket = ssl;
+            in = ssl.getInputStream();
+            out = ssl.getOutputStream();
+            tlsProtocol = ssl.getSession().getProtocol();
+            transcript.add("-- TLS " + tlsProtocol);
+        } catch (IOException e) {
+            return new TlsFailed("TLS handshake failed: " + e.getMessage());
+        }
+        decoder = new SmtpReplyDecoder();
+        pipelining = false;
+        eightBitMime = false;
+        sizeOffered = false;
+        maxSize = 0;
+        startTlsOffered = false;
+        try {
+            SmtpReply ehlo = command("EHLO " + heloName);
+            if (ehlo.code() != 250) {
+                return new ConnectionFailed("EHLO after STARTTLS: " + ehlo.summary(), false);
+            }
+            parseExtensions(ehlo);
+            return new Opened(this);
+        } catch (IOException | SmtpReplyDecoder.ProtocolError e) {
+            return new TlsFailed("closed after TLS handshake: " + e.getMessage());
+        }
+    }
+
+    /** The TLS protocol in use ("TLSv1.3"), or null for plaintext. */
+    public String tlsProtocol() {
+        return tlsProtocol;
+    }
+
     private void parseExtensions(SmtpReply ehlo) {
         for (int i = 1; i < ehlo.lines().size(); i++) {
             String[] words = ehlo.lines().get(i).trim().split("\\s+");
@@ -151,6 +234,7 @@ public final class SmtpClient implements AutoCloseable {
             switch (kw) {
                 case "PIPELINING" -> pipelining = true;
                 case "8BITMIME" -> eightBitMime = true;
+                case "STARTTLS" -> startTlsOffered = true;
                 case "SIZE" -> {
                     sizeOffered = true;
                     if (words.length > 1) {

@@ -1,17 +1,18 @@
 package org.postroom.delivery;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Incremental decoder of SMTP replies (RFC 5321 §4.2): bytes may arrive cut anywhere; complete
  * replies, single- or multi-line ({@code 250-...} continued until {@code 250 ...}), come out in
- * order. A line that is not a reply line is a protocol error. Lines longer than 64 KiB are an error.
+ * order from {@link #next}. Bytes are only parsed when a reply is asked for, so what a server sent
+ * after the reply being read (for example after the 220 to STARTTLS) stays unparsed and can be
+ * detected with {@link #buffered}. A line that is not a reply line is a protocol error, as is a line
+ * longer than 64 KiB.
  */
 public final class SmtpReplyDecoder {
     private static final int MAX_LINE = 65536;
@@ -22,38 +23,65 @@ public final class SmtpReplyDecoder {
         }
     }
 
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private byte[] buf = new byte[1024];
+    private int start;
+    private int end;
     private final List<String> pendingLines = new ArrayList<>();
     private int pendingCode = -1;
-    private final Deque<SmtpReply> ready = new ArrayDeque<>();
 
     /** Feeds bytes; complete replies become available from {@link #next}. */
-    public void feed(byte[] bytes, int off, int len) throws ProtocolError {
-        for (int i = off; i < off + len; i++) {
-            byte b = bytes[i];
-            if (b == '\n') {
-                byte[] l = line.toByteArray();
-                line.reset();
-                int n = l.length > 0 && l[l.length - 1] == '\r' ? l.length - 1 : l.length;
-                onLine(new String(l, 0, n, StandardCharsets.UTF_8));
-            } else {
-                if (line.size() >= MAX_LINE) {
+    public void feed(byte[] bytes, int off, int len) {
+        if (end + len > buf.length) {
+            System.arraycopy(buf, start, buf, 0, end - start);
+            end -= start;
+            start = 0;
+            if (end + len > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, end + len));
+            }
+        }
+        System.arraycopy(bytes, off, buf, end, len);
+        end += len;
+    }
+
+    public void feed(byte[] bytes) {
+        feed(bytes, 0, bytes.length);
+    }
+
+    /** Bytes received and not yet consumed by a reply. */
+    public int buffered() {
+        return end - start;
+    }
+
+    /** The next complete reply, or empty when more bytes are needed. */
+    public Optional<SmtpReply> next() throws ProtocolError {
+        while (true) {
+            int nl = -1;
+            for (int i = start; i < end; i++) {
+                if (buf[i] == '\n') {
+                    nl = i;
+                    break;
+                }
+            }
+            if (nl < 0) {
+                if (end - start > MAX_LINE) {
                     throw new ProtocolError("reply line too long");
                 }
-                line.write(b);
+                return Optional.empty();
+            }
+            int lineEnd = nl > start && buf[nl - 1] == '\r' ? nl - 1 : nl;
+            if (lineEnd - start > MAX_LINE) {
+                throw new ProtocolError("reply line too long");
+            }
+            String line = new String(buf, start, lineEnd - start, StandardCharsets.UTF_8);
+            start = nl + 1;
+            SmtpReply reply = onLine(line);
+            if (reply != null) {
+                return Optional.of(reply);
             }
         }
     }
 
-    public void feed(byte[] bytes) throws ProtocolError {
-        feed(bytes, 0, bytes.length);
-    }
-
-    public Optional<SmtpReply> next() {
-        return Optional.ofNullable(ready.poll());
-    }
-
-    private void onLine(String l) throws ProtocolError {
+    private SmtpReply onLine(String l) throws ProtocolError {
         if (l.length() < 3 || !Character.isDigit(l.charAt(0)) || !Character.isDigit(l.charAt(1))
                 || !Character.isDigit(l.charAt(2)) || (l.length() > 3 && l.charAt(3) != ' ' && l.charAt(3) != '-')) {
             throw new ProtocolError("not an SMTP reply: " + abbreviate(l));
@@ -68,11 +96,13 @@ public final class SmtpReplyDecoder {
         pendingCode = code;
         pendingLines.add(l.length() > 4 ? l.substring(4) : "");
         boolean last = l.length() == 3 || l.charAt(3) == ' ';
-        if (last) {
-            ready.add(new SmtpReply(code, pendingLines));
-            pendingLines.clear();
-            pendingCode = -1;
+        if (!last) {
+            return null;
         }
+        SmtpReply r = new SmtpReply(code, pendingLines);
+        pendingLines.clear();
+        pendingCode = -1;
+        return r;
     }
 
     private static String abbreviate(String s) {

@@ -184,6 +184,41 @@ class OutboundDeliveryIntegrationTest {
         }
     }
 
+    @Test
+    void aServerOfferingStartTlsShouldGetTheMailOverTls(@TempDir Path tlsDir) throws Exception {
+        javax.net.ssl.SSLContext server = org.postroom.tls.ServerTls.load(
+                new org.postroom.tls.TlsSettings(null, "", null, null, true), tlsDir, "mx1.remote.test").context();
+        try (OutboundHarness h = harness()) {
+            h.mx1.starttls(server);
+            h.enqueue(2, "alice@example.test", "someone@remote.test");
+            h.start("max-sessions = 1");
+
+            await().atMost(WAIT).until(() -> h.mx1.received().size() == 2);
+            assertEquals(1, h.mx1.connections());
+            assertEquals(1, h.mx1.tlsProtocols().size());
+            assertTrue(h.mx1.tlsProtocols().get(0).startsWith("TLSv1."), h.mx1.tlsProtocols().toString());
+            List<String> commands = h.mx1.commands();
+            assertEquals(2, commands.stream().filter(c -> c.startsWith("1 EHLO")).count(), "EHLO again after TLS");
+        }
+    }
+
+    @Test
+    void aBrokenTlsHandshakeShouldFallBackToPlaintextWithoutCachingTheHost(@TempDir Path tlsDir) throws Exception {
+        javax.net.ssl.SSLContext server = org.postroom.tls.ServerTls.load(
+                new org.postroom.tls.TlsSettings(null, "", null, null, true), tlsDir, "mx1.remote.test").context();
+        try (OutboundHarness h = harness()) {
+            h.mx1.starttls(server).brokenTls(true);
+            h.start("max-sessions = 1");
+            h.enqueue(1, "alice@example.test", "someone@remote.test");
+
+            await().atMost(WAIT).until(() -> h.mx1.received().size() == 1);
+            assertEquals(2, h.mx1.connections());
+            assertTrue(h.mx1.tlsProtocols().isEmpty());
+            assertTrue(!h.isCached("127.0.0.2"));
+            assertEquals(0.0, h.metrics.deliveries("deferred"));
+        }
+    }
+
     private static long count(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.count();

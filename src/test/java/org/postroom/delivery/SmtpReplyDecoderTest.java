@@ -42,9 +42,19 @@ class SmtpReplyDecoderTest {
     @Test
     void aLineThatIsNotAReplyShouldBeAProtocolError() {
         SmtpReplyDecoder d = new SmtpReplyDecoder();
-        assertThrows(SmtpReplyDecoder.ProtocolError.class, () -> d.feed("HTTP/1.1 400 Bad\r\n".getBytes()));
+        d.feed("HTTP/1.1 400 Bad\r\n".getBytes());
+        assertThrows(SmtpReplyDecoder.ProtocolError.class, d::next);
         SmtpReplyDecoder mixed = new SmtpReplyDecoder();
-        assertThrows(SmtpReplyDecoder.ProtocolError.class, () -> mixed.feed("250-a\r\n251 b\r\n".getBytes()));
+        mixed.feed("250-a\r\n251 b\r\n".getBytes());
+        assertThrows(SmtpReplyDecoder.ProtocolError.class, mixed::next);
+    }
+
+    @Test
+    void bytesAfterTheReplyAskedForShouldStayUnparsedAndCounted() throws Exception {
+        SmtpReplyDecoder d = new SmtpReplyDecoder();
+        d.feed("220 go ahead\r\n\u0016\u0003\u0001garbage".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(new SmtpReply(220, List.of("go ahead")), d.next().orElseThrow());
+        assertEquals(10, d.buffered());
     }
 
     @Test

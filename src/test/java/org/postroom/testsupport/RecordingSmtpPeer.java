@@ -47,6 +47,9 @@ public final class RecordingSmtpPeer implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private volatile boolean greet421;
     private volatile Duration dataDelay = Duration.ZERO;
+    private volatile javax.net.ssl.SSLContext tls;
+    private volatile boolean brokenTls;
+    private final List<String> tlsProtocols = new CopyOnWriteArrayList<>();
 
     private RecordingSmtpPeer(InetAddress address, int port) throws IOException {
         this.address = address;
@@ -106,6 +109,23 @@ public final class RecordingSmtpPeer implements AutoCloseable {
         return this;
     }
 
+    /** Offers STARTTLS with this server context (null: not offered). */
+    public RecordingSmtpPeer starttls(javax.net.ssl.SSLContext context) {
+        tls = context;
+        return this;
+    }
+
+    /** After answering STARTTLS with 220, sends garbage instead of a TLS handshake. */
+    public RecordingSmtpPeer brokenTls(boolean on) {
+        brokenTls = on;
+        return this;
+    }
+
+    /** The TLS protocol of every connection switched to TLS ("TLSv1.3"). */
+    public List<String> tlsProtocols() {
+        return List.copyOf(tlsProtocols);
+    }
+
     public RecordingSmtpPeer dataDelay(Duration d) {
         dataDelay = d;
         return this;
@@ -160,6 +180,7 @@ public final class RecordingSmtpPeer implements AutoCloseable {
         try (c) {
             InputStream in = c.getInputStream();
             OutputStream out = c.getOutputStream();
+            boolean secured = false;
             if (greet421) {
                 reply(out, "421 4.3.2 peer.test Service not available");
                 return;
@@ -176,8 +197,26 @@ public final class RecordingSmtpPeer implements AutoCloseable {
                 String upper = line.toUpperCase(Locale.ROOT);
                 if (upper.startsWith("EHLO")) {
                     out.write(("250-peer.test\r\n250-PIPELINING\r\n250-SIZE 10485760\r\n250-8BITMIME\r\n"
+                            + (tls != null && !secured ? "250-STARTTLS\r\n" : "")
                             + "250 ENHANCEDSTATUSCODES\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.flush();
+                } else if (upper.equals("STARTTLS") && tls != null && !secured) {
+                    reply(out, "220 2.0.0 Ready to start TLS");
+                    if (brokenTls) {
+                        out.write("this is not a TLS handshake\r\n".getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                        return;
+                    }
+                    javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                            .createSocket(c, null, c.getPort(), true);
+                    ssl.setUseClientMode(false);
+                    ssl.startHandshake();
+                    tlsProtocols.add(ssl.getSession().getProtocol());
+                    in = ssl.getInputStream();
+                    out = ssl.getOutputStream();
+                    secured = true;
+                    sender = null;
+                    rcpts.clear();
                 } else if (upper.startsWith("HELO")) {
                     reply(out, "250 peer.test");
                 } else if (upper.startsWith("MAIL FROM:")) {
