@@ -56,6 +56,7 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine start(Config root, java.util.function.Supplier<Config> reloadSource) {
         Settings settings = Settings.from(root);
+        org.postroom.multipop.MultiPopOptions.from(root);
         try {
             Files.createDirectories(settings.dataDir().resolve("mail"));
             Files.createDirectories(settings.dataDir().resolve("spool"));
@@ -72,7 +73,9 @@ public final class Engine implements AutoCloseable {
         ServerTls tls = loadTls(root, settings);
         CompletableFuture<EngineGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(
-                EngineGuardian.create(settings, metrics, spool, tls, started), "postroom", root);
+                EngineGuardian.create(settings, metrics, spool, tls, started), "postroom",
+                org.postroom.metrics.actors.ActorMetrics.systemConfig(root));
+        org.postroom.metrics.actors.ActorMetrics.install(system, metrics);
         try {
             EngineGuardian.Started s = started.get(30, TimeUnit.SECONDS);
             AdminServer admin = null;
@@ -88,6 +91,10 @@ public final class Engine implements AutoCloseable {
             Engine engine = new Engine(system, s, admin, reloadSource);
             if (admin != null) {
                 admin.onReload(() -> engine.reload().toJson());
+                admin.onAction("/multipop/run", () -> {
+                    s.runMultiPop().run();
+                    return Map.of("started", true);
+                });
             }
             return engine;
         } catch (ExecutionException e) {
