@@ -50,8 +50,14 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
 
     private record SendDone(SmtpClient.TransactionResult result, Throwable error) implements Command {}
 
+    /** The queue or host health did not answer (a restart lost the request): give up the session. */
+    private enum NoAnswer implements Command { INSTANCE }
+
+    /** How long a request to the queue or host health may stay unanswered. */
+    static final java.time.Duration ANSWER_TIMEOUT = java.time.Duration.ofMinutes(1);
+
     public static Behavior<Command> create(DeliveryDeps deps) {
-        return Behaviors.setup(ctx -> new DeliveryActor(ctx, deps));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeliveryActor(ctx, timers, deps)));
     }
 
     private final DeliveryDeps deps;
@@ -71,8 +77,12 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     private SmtpClient connection;
     private Candidate connectedTo;
 
-    private DeliveryActor(ActorContext<Command> ctx, DeliveryDeps deps) {
+    private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+
+    private DeliveryActor(ActorContext<Command> ctx, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
+                          DeliveryDeps deps) {
         super(ctx);
+        this.timers = timers;
         this.deps = deps;
         this.out = deps.outbound();
         this.pullAdapter = ctx.messageAdapter(QueueActor.PullReply.class, Pulled::new);
@@ -96,12 +106,18 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
                 .onMessage(TokenAnswer.class, this::onToken)
                 .onMessage(OpenDone.class, this::onOpenDone)
                 .onMessage(SendDone.class, this::onSendDone)
+                .onMessageEquals(NoAnswer.INSTANCE, () -> {
+                    getContext().getLog().warn("no answer from the queue or host health in {}; session ends",
+                            ANSWER_TIMEOUT);
+                    return finish();
+                })
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
 
     private void pull() {
         item = null;
+        timers.startSingleTimer(NoAnswer.INSTANCE, NoAnswer.INSTANCE, ANSWER_TIMEOUT);
         deps.queue().tell(new QueueActor.Pull(pullAdapter, connection == null ? null : currentDomain,
                 getContext().getSelf()));
     }
@@ -109,6 +125,7 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     private String currentDomain;
 
     private Behavior<Command> onPulled(Pulled m) {
+        timers.cancel(NoAnswer.INSTANCE);
         if (!(m.reply() instanceof QueueActor.Work w)) {
             return finish();
         }
@@ -164,12 +181,14 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             deps.queue().tell(new QueueActor.Return(item));
             return next();
         }
+        timers.startSingleTimer(NoAnswer.INSTANCE, NoAnswer.INSTANCE, ANSWER_TIMEOUT);
         deps.hostHealth().tell(new HostHealth.Acquire(c.address(), getContext().getSelf(), tokenAdapter));
         candidates.addFirst(c);
         return this;
     }
 
     private Behavior<Command> onToken(TokenAnswer m) {
+        timers.cancel(NoAnswer.INSTANCE);
         Candidate c = candidates.poll();
         if (!(m.reply() instanceof HostHealth.Granted)) {
             return tryNext();
