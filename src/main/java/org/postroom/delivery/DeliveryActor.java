@@ -50,6 +50,9 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
 
     private record SendDone(SmtpClient.TransactionResult result, Throwable error) implements Command {}
 
+    /** The engine is stopping: finish the message in hand, take no new one. */
+    public enum Finish implements Command { INSTANCE }
+
     /** The queue or host health did not answer (a restart lost the request): give up the session. */
     private enum NoAnswer implements Command { INSTANCE }
 
@@ -106,6 +109,10 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
                 .onMessage(TokenAnswer.class, this::onToken)
                 .onMessage(OpenDone.class, this::onOpenDone)
                 .onMessage(SendDone.class, this::onSendDone)
+                .onMessageEquals(Finish.INSTANCE, () -> {
+                    finishing = true;
+                    return this;
+                })
                 .onMessageEquals(NoAnswer.INSTANCE, () -> {
                     getContext().getLog().warn("no answer from the queue or host health in {}; session ends",
                             ANSWER_TIMEOUT);
@@ -123,10 +130,15 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     }
 
     private String currentDomain;
+    private boolean finishing;
 
     private Behavior<Command> onPulled(Pulled m) {
         timers.cancel(NoAnswer.INSTANCE);
         if (!(m.reply() instanceof QueueActor.Work w)) {
+            return finish();
+        }
+        if (finishing) {
+            deps.queue().tell(new QueueActor.Return(w.item()));
             return finish();
         }
         item = w.item();
@@ -266,7 +278,7 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     }
 
     private Behavior<Command> next() {
-        if (out.maxMessagesPerSession() > 0 && messages >= out.maxMessagesPerSession()) {
+        if (finishing || out.maxMessagesPerSession() > 0 && messages >= out.maxMessagesPerSession()) {
             return finish();
         }
         pull();

@@ -66,8 +66,18 @@ public final class OutboundModule {
         ActorRef<OutboundRouter.Command> router = ctx.spawn(OutboundRouter.create(out.maxSessions(),
                 out.deliveryInterval(), queue, metrics.sessions("smtp-out"),
                 () -> DeliveryActor.create(deps.get())), "outbound-router");
+        // On engine stop, running sessions finish the message in hand (within the phase's timeout).
+        org.apache.pekko.actor.typed.ActorSystem<?> system = ctx.getSystem();
+        org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+                org.apache.pekko.actor.CoordinatedShutdown.PhaseServiceRequestsDone(), "outbound-drain",
+                () -> org.apache.pekko.actor.typed.javadsl.AskPattern.<OutboundRouter.Command, org.apache.pekko.Done>ask(
+                                router, OutboundRouter.Drain::new, DRAIN_TIMEOUT, system.scheduler())
+                        .exceptionally(e -> org.apache.pekko.Done.getInstance()));
         return new OutboundModule(queue, hostHealth, router, deps);
     }
+
+    /** How long stopping waits for delivery sessions to finish the message in hand. */
+    static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(5);
 
     private static MxResolver resolver(Settings.OutboundSettings out, Executor io) {
         java.time.Duration timeout = out.commandTimeout().compareTo(java.time.Duration.ofSeconds(10)) < 0

@@ -33,6 +33,12 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
 
     public record UpdateLimit(int maxSessions) implements Command {}
 
+    /**
+     * The engine is stopping: start no more sessions, let the running ones finish the message in hand,
+     * and answer when they have ended and the queue has recorded their results.
+     */
+    public record Drain(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
     private record WorkAvailable() implements Command {}
 
     private record Ready(int ready) implements Command {}
@@ -51,6 +57,8 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
     private final Supplier<Behavior<?>> sessions;
     private final ActorRef<QueueActor.ReadyCount> readyAdapter;
     private final Set<ActorRef<?>> active = new HashSet<>();
+    private final java.util.List<ActorRef<org.apache.pekko.Done>> drained = new java.util.ArrayList<>();
+    private boolean draining;
     private int maxSessions;
     private boolean asking;
     private boolean askAgain;
@@ -78,10 +86,14 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
                 .onMessage(Ready.class, this::onReady)
                 .onMessage(SessionEnded.class, this::onSessionEnded)
                 .onMessage(UpdateLimit.class, this::onUpdateLimit)
+                .onMessage(Drain.class, this::onDrain)
                 .build();
     }
 
     private Behavior<Command> ask(boolean newCycle) {
+        if (draining) {
+            return this;
+        }
         if (asking && !newCycle) {
             // One question at a time; the answer to a later one may see more work.
             askAgain = true;
@@ -94,6 +106,9 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
 
     private Behavior<Command> onReady(Ready m) {
         asking = false;
+        if (draining) {
+            return this;
+        }
         int start = Math.min(m.ready(), maxSessions - active.size());
         for (int i = 0; i < start; i++) {
             ActorRef<?> s = getContext().spawnAnonymous(sessions.get());
@@ -113,7 +128,23 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
         if (active.remove(m.session())) {
             counters.closed();
         }
+        if (draining && active.isEmpty()) {
+            drained.forEach(r -> queue.tell(new QueueActor.Flush(r)));
+            drained.clear();
+        }
         return ask(false);
+    }
+
+    private Behavior<Command> onDrain(Drain m) {
+        draining = true;
+        if (active.isEmpty()) {
+            queue.tell(new QueueActor.Flush(m.replyTo()));
+        } else {
+            drained.add(m.replyTo());
+            // Sessions are DeliveryActors in the engine; test doubles may ignore the message.
+            active.forEach(s -> s.unsafeUpcast().tell(DeliveryActor.Finish.INSTANCE));
+        }
+        return this;
     }
 
     private Behavior<Command> onUpdateLimit(UpdateLimit m) {

@@ -84,6 +84,9 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     public record WorkAvailable() {}
 
+    /** Answers once every message sent to the queue before it has been handled (results persisted). */
+    public record Flush(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
     /** Live reload: the retry schedule and queue lifetime apply from the next result on. */
     public record UpdateSettings(Settings settings) implements Command {}
 
@@ -153,6 +156,10 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
                 .onMessage(Subscribe.class, this::onSubscribe)
                 .onMessage(Enqueued.class, this::onEnqueued)
                 .onMessage(Inspect.class, this::onInspect)
+                .onMessage(Flush.class, m -> {
+                    m.replyTo().tell(org.apache.pekko.Done.getInstance());
+                    return this;
+                })
                 .onMessage(UpdateSettings.class, m -> {
                     settings = m.settings();
                     return this;

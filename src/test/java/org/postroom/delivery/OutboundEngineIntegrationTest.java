@@ -134,4 +134,31 @@ class OutboundEngineIntegrationTest {
             assertTrue(mx1.maxConcurrentConnections() <= 3);
         }
     }
+
+    @Test
+    void aStoppingEngineShouldLetTheSessionFinishTheMessageInHand() throws Exception {
+        mx1.dataDelay(Duration.ofMillis(1500));
+        Path dataDir = Files.createTempDirectory("postroom-outbound");
+        try {
+            try (TestEngine engine = TestEngine.startOn(dataDir, outbound("max-sessions = 1"))) {
+                engine.services().spool().enqueue("alice@example.test", List.of("someone@remote.test"), message(1));
+                engine.services().spool().enqueue("alice@example.test", List.of("someone@remote.test"), message(2));
+                await().atMost(WAIT).until(() -> mx1.commands().stream().anyMatch(c -> c.endsWith(" DATA")));
+            }
+            // Stopped while the first message was in the peer's hands: it was finished and recorded.
+            assertEquals(1, mx1.received().size());
+            assertTrue(mx1.received().get(0).text().contains("Subject: engine 1"));
+            try (var files = Files.list(dataDir.resolve("spool"))) {
+                assertEquals(1, files.filter(f -> f.toString().endsWith(".env")).count(), "only the second is left");
+            }
+            mx1.dataDelay(Duration.ZERO);
+            try (TestEngine engine = TestEngine.startOn(dataDir, outbound("max-sessions = 1"))) {
+                await().atMost(WAIT).until(() -> mx1.received().size() == 2);
+                await().atMost(WAIT).until(() -> engine.metrics().queueMessages().get() == 0);
+                assertTrue(mx1.received().get(1).text().contains("Subject: engine 2"), "nothing went twice");
+            }
+        } finally {
+            TestEngine.deleteRecursively(dataDir);
+        }
+    }
 }
