@@ -71,13 +71,17 @@ public final class OutboundModule {
         org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
                 org.apache.pekko.actor.CoordinatedShutdown.PhaseServiceRequestsDone(), "outbound-drain",
                 () -> org.apache.pekko.actor.typed.javadsl.AskPattern.<OutboundRouter.Command, org.apache.pekko.Done>ask(
-                                router, OutboundRouter.Drain::new, DRAIN_TIMEOUT, system.scheduler())
+                                router, OutboundRouter.Drain::new, drainTimeout(system), system.scheduler())
                         .exceptionally(e -> org.apache.pekko.Done.getInstance()));
         return new OutboundModule(queue, hostHealth, router, deps);
     }
 
-    /** How long stopping waits for delivery sessions to finish the message in hand. */
-    static final java.time.Duration DRAIN_TIMEOUT = java.time.Duration.ofSeconds(5);
+    /** How long stopping waits for delivery sessions to finish the message in hand: {@code shutdown-grace}. */
+    static java.time.Duration drainTimeout(org.apache.pekko.actor.typed.ActorSystem<?> system) {
+        com.typesafe.config.Config c = system.settings().config();
+        return c.hasPath("postroom.shutdown-grace") ? c.getDuration("postroom.shutdown-grace")
+                : java.time.Duration.ofSeconds(5);
+    }
 
     private static MxResolver resolver(Settings.OutboundSettings out, Executor io) {
         java.time.Duration timeout = out.commandTimeout().compareTo(java.time.Duration.ofSeconds(10)) < 0
