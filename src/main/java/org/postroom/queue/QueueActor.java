@@ -139,6 +139,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         for (String p : problems) {
             ctx.getLog().warn("spool entry skipped: {}", p);
         }
+        metrics.addStatusSection("queue", () -> status);
         if (!entries.isEmpty()) {
             ctx.getLog().info("outbound queue recovered {} message(s) from {}", entries.size(), spool.dir());
         }
@@ -404,7 +405,31 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         }
     }
 
+    private volatile Map<String, Object> status = Map.of();
+
     private void publish() {
         metrics.queueMessages().set(entries.size());
+        int pending = 0;
+        int deferred = 0;
+        Instant oldest = null;
+        for (Envelope e : entries.values()) {
+            for (RecipientState r : e.recipients()) {
+                if (r.pending()) {
+                    pending++;
+                    if (r.attempts() > 0) {
+                        deferred++;
+                    }
+                }
+            }
+            if (oldest == null || e.created().isBefore(oldest)) {
+                oldest = e.created();
+            }
+        }
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("messages", (long) entries.size());
+        s.put("recipientsPending", pending);
+        s.put("recipientsDeferred", deferred);
+        s.put("oldest", oldest == null ? "" : oldest.toString());
+        status = s;
     }
 }

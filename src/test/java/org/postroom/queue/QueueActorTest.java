@@ -142,6 +142,10 @@ class QueueActorTest {
         }
         Envelope env = inspect(q, id);
         assertEquals(3, env.recipients().get(0).attempts());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> status = (Map<String, Object>) metrics.status().get("queue");
+        assertEquals(1L, status.get("messages"));
+        assertEquals(1, status.get("recipientsDeferred"));
         assertEquals("451 4.3.0 later", env.recipients().get(0).lastError());
         assertEquals(3.0, metrics.deliveries("deferred"));
     }
