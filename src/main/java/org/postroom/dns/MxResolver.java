@@ -30,7 +30,8 @@ import java.util.concurrent.Executor;
  * Where mail for a domain goes, by DNS (dnsjava): the MX hosts by preference (random order among
  * equal preferences), each with its A and AAAA addresses; without MX records the domain's own A/AAAA
  * ("implicit MX"); a null MX (RFC 7505) or a domain that does not exist is permanent, a resolver
- * failure temporary. Uses the configured resolvers ("ip:port") or the system's when none. Lookups
+ * failure temporary. Uses the configured resolvers ("ip:port") or the system's when none; answers
+ * are cached for their TTL. Lookups
  * block, so {@link #resolve} runs them on the given executor and returns a {@link CompletionStage}.
  */
 public final class MxResolver {
@@ -58,6 +59,8 @@ public final class MxResolver {
     public record TempFailure(String reason) implements Resolution {}
 
     private final Resolver resolver;
+    /** Answers kept for their TTL, shared by every session (dnsjava's Cache is thread-safe). */
+    private final org.xbill.DNS.Cache cache = new org.xbill.DNS.Cache();
     private final Executor executor;
     private final Random random;
 
@@ -217,7 +220,7 @@ public final class MxResolver {
     private Lookup lookup(String name, int type) throws TextParseException {
         Lookup l = new Lookup(Name.fromString(name.endsWith(".") ? name : name + "."), type);
         l.setResolver(resolver);
-        l.setCache(null);
+        l.setCache(cache);
         l.setSearchPath((Name[]) null);
         // Only DNS: dnsjava's shared hosts-file parser is not thread-safe (a concurrent first use
         // throws NullPointerException from its lazily built cache), and /etc/hosts is no MX source.

@@ -41,7 +41,7 @@ class OutboundCrashIntegrationTest {
     void aKillDashNineInTheMiddleOfTwoHundredMessagesShouldLoseNone() throws Exception {
         try (OutboundHarness h = new OutboundHarness(testKit, dataDir)) {
             h.dns.mx("remote.test", 10, "mx1.remote.test").a("mx1.remote.test", "127.0.0.2");
-            h.mx1.dataDelay(Duration.ofMillis(10));
+            h.mx1.dataDelay(Duration.ofMillis(40));
             h.enqueue(200, "alice@example.test", "someone@remote.test");
 
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -50,7 +50,8 @@ class OutboundCrashIntegrationTest {
                     OutboundChild.class.getName(), dataDir.toString(), h.dns.address(), String.valueOf(h.port()))
                     .redirectErrorStream(true).redirectOutput(log).start();
             try {
-                await().atMost(Duration.ofSeconds(60)).until(() -> h.mx1.received().size() >= 60 || !child.isAlive());
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                        .until(() -> h.mx1.received().size() >= 60 || !child.isAlive());
                 assertTrue(child.isAlive(), "the child delivered until it was killed");
             } finally {
                 child.destroyForcibly();

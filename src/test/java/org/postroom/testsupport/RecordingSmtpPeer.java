@@ -178,7 +178,8 @@ public final class RecordingSmtpPeer implements AutoCloseable {
 
     private void serve(Socket c, int id) {
         try (c) {
-            InputStream in = c.getInputStream();
+            c.setTcpNoDelay(true);
+            InputStream in = new java.io.BufferedInputStream(c.getInputStream());
             OutputStream out = c.getOutputStream();
             boolean secured = false;
             if (greet421) {
@@ -212,7 +213,7 @@ public final class RecordingSmtpPeer implements AutoCloseable {
                     ssl.setUseClientMode(false);
                     ssl.startHandshake();
                     tlsProtocols.add(ssl.getSession().getProtocol());
-                    in = ssl.getInputStream();
+                    in = new java.io.BufferedInputStream(ssl.getInputStream());
                     out = ssl.getOutputStream();
                     secured = true;
                     sender = null;
