@@ -183,7 +183,18 @@ final class SelectedMailbox {
         }
     }
 
+    /** {@code (\\Flagged \\Seen \\Recent $Label)}: system flags in a fixed order, then \\Recent, then keywords. */
     static String flagList(Set<String> flags) {
-        return "(" + String.join(" ", flags) + ")";
+        List<String> out = new ArrayList<>();
+        for (String f : org.postroom.imap.mailbox.MaildirFlags.SYSTEM) {
+            if (flags.contains(f)) {
+                out.add(f);
+            }
+        }
+        if (flags.contains("\\Recent")) {
+            out.add("\\Recent");
+        }
+        flags.stream().filter(f -> !f.startsWith("\\")).sorted().forEach(out::add);
+        return "(" + String.join(" ", out) + ")";
     }
 }
