@@ -195,7 +195,7 @@ public record Settings(
                 mp.intAtLeast("max-sessions", 0), mp.positiveDuration("interval"), List.copyOf(sources));
 
         ConfigReader ad = r.at("admin");
-        AdminSettings admin = new AdminSettings(ad.bool("enabled"), ad.string("bind"), ad.intBetween("port", 1, 65535));
+        AdminSettings admin = new AdminSettings(ad.bool("enabled"), ad.string("bind"), ad.intBetween("port", 0, 65535));
 
         return new Settings(hostname, dataDir, List.copyOf(domains), List.copyOf(accounts),
                 inbound, outbound, multipop, admin);
@@ -204,7 +204,7 @@ public record Settings(
     private static ListenerSettings listener(ConfigReader in, String kind) {
         ConfigReader l = in.at(kind);
         return new ListenerSettings(kind, l.bool("enabled"), l.string("bind"),
-                l.intBetween("port", 1, 65535), l.intAtLeast("max-sessions", 1));
+                l.intBetween("port", 0, 65535), l.intAtLeast("max-sessions", 1));
     }
 
     /** Parses "host:port" (or "[v6]:port"); the port may be left out. */

@@ -26,6 +26,10 @@ public interface ProtocolHandler {
         onInput(ByteString.emptyByteString(), ctx);
     }
 
+    /** The TLS handshake after {@link SessionContext#startTls} completed; the protocol starts afresh (RFC 3207). */
+    default void onTlsStarted(SessionContext ctx, javax.net.ssl.SSLSession session) {
+    }
+
     /** No input for the idle timeout: say so in the protocol's words and close. */
     void onIdleTimeout(SessionContext ctx);
 

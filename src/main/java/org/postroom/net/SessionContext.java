@@ -48,6 +48,25 @@ public interface SessionContext {
     /** Sets (or changes) the idle timeout; counted from the last input. */
     void setIdleTimeout(Duration timeout);
 
+    /** True when this listener has a certificate, so STARTTLS/STLS may be offered. */
+    default boolean tlsAvailable() {
+        return false;
+    }
+
+    /** True once TLS is active (or starting) on this connection. */
+    default boolean isTls() {
+        return false;
+    }
+
+    /**
+     * Switches the connection to TLS right after everything queued so far (the "go ahead" reply) has
+     * been written. Until {@link ProtocolHandler#onTlsStarted} no input reaches the handler: plaintext
+     * pipelined behind the command is dropped. The handler must drop its own unprocessed input too.
+     */
+    default void startTls() {
+        throw new IllegalStateException("TLS is not configured");
+    }
+
     /**
      * Returns a thread-safe Runnable that, called from any thread, runs {@code action} on the handler's
      * thread (for mailbox notifications such as IMAP IDLE). Calls after the session ended do nothing.

@@ -1,0 +1,119 @@
+package org.postroom.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.postroom.config.Settings;
+import org.postroom.engine.EngineServices;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The admin HTTP endpoint on {@code admin.bind}:{@code admin.port}: {@code GET /metrics} (Prometheus
+ * text format) and {@code GET /status} (the same figures and more as JSON). Runs on the JDK's HTTP
+ * server with two daemon threads; it only reads thread-safe snapshots, never asks an actor and waits.
+ */
+public final class AdminServer {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final EngineServices services;
+
+    private AdminServer(HttpServer server, ExecutorService executor, EngineServices services) {
+        this.server = server;
+        this.executor = executor;
+        this.services = services;
+    }
+
+    public static AdminServer start(Settings.AdminSettings settings, EngineServices services) throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(settings.bind(), settings.port()), 64);
+        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "postroom-admin");
+            t.setDaemon(true);
+            return t;
+        });
+        AdminServer admin = new AdminServer(server, executor, services);
+        server.setExecutor(executor);
+        server.createContext("/metrics", admin::metrics);
+        server.createContext("/status", admin::status);
+        server.createContext("/reload", admin::reload);
+        server.start();
+        return admin;
+    }
+
+    /** What POST /reload runs: returns the JSON answer, throws ConfigError for a bad config. */
+    public interface ReloadAction {
+        Map<String, Object> reload();
+    }
+
+    private volatile ReloadAction reloadAction;
+
+    public void onReload(ReloadAction action) {
+        this.reloadAction = action;
+    }
+
+    private void reload(HttpExchange ex) throws IOException {
+        if (!ex.getRequestMethod().equals("POST")) {
+            respond(ex, 405, "text/plain", "use POST\n");
+            return;
+        }
+        ReloadAction action = reloadAction;
+        if (action == null) {
+            respond(ex, 503, "application/json", "{\"error\":\"reload not available\"}\n");
+            return;
+        }
+        try {
+            respond(ex, 200, "application/json", JSON.writeValueAsString(action.reload()) + "\n");
+        } catch (org.postroom.config.ConfigError e) {
+            respond(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())) + "\n");
+        } catch (RuntimeException e) {
+            respond(ex, 500, "application/json", JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))) + "\n");
+        }
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    public void stop() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void metrics(HttpExchange ex) throws IOException {
+        if (!ex.getRequestMethod().equals("GET")) {
+            respond(ex, 405, "text/plain", "method not allowed\n");
+            return;
+        }
+        respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", services.metrics().scrape());
+    }
+
+    private void status(HttpExchange ex) throws IOException {
+        if (!ex.getRequestMethod().equals("GET")) {
+            respond(ex, 405, "text/plain", "method not allowed\n");
+            return;
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("hostname", services.settings().hostname());
+        doc.putAll(services.metrics().status());
+        respond(ex, 200, "application/json", JSON.writeValueAsString(doc) + "\n");
+    }
+
+    private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package org.postroom.engine;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.postroom.auth.Accounts;
+import org.postroom.config.Settings;
+import org.postroom.inbound.InboundGuardian;
+import org.postroom.inbound.InboundProtocol;
+import org.postroom.inbound.InboundProtocols;
+import org.postroom.metrics.Metrics;
+import org.postroom.queue.OutboundSpool;
+import org.postroom.store.MaildirStore;
+import org.postroom.tls.ServerTls;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * The root of the engine: builds the shared {@link EngineServices}, starts one {@link InboundGuardian}
+ * per enabled inbound protocol, and the outbound and MultiPOP parts. Reports {@link Started} (every
+ * listener bound) or a failure through the future given at creation. On coordinated shutdown it first
+ * unbinds every listener, then tells open sessions the engine is stopping and waits for them (bounded).
+ *
+ * <p>Accepts {@link SetInboundLimit} (live reload of a listener's max-sessions).
+ */
+public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Command> {
+
+    public sealed interface Command {}
+
+    public record SetInboundLimit(String kind, int maxSessions) implements Command {}
+
+    /** A validated new configuration: every session limit applies at once, open sessions stay. */
+    public record ApplySettings(Settings settings, ActorRef<Done> replyTo) implements Command {}
+
+    private record ListenerReport(InboundGuardian.BindResult result) implements Command {}
+
+    /** The running engine's shared services and where each listener is bound. */
+    public record Started(EngineServices services, Map<String, InetSocketAddress> listeners) {}
+
+    /** How long open sessions get to finish when the engine stops. */
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+
+    private final EngineServices services;
+    private final CompletableFuture<Started> started;
+    private final Map<String, ActorRef<InboundGuardian.Command>> guardians = new LinkedHashMap<>();
+    private final Map<String, InetSocketAddress> bound = new LinkedHashMap<>();
+    /** Parts that take new settings on reload (outbound router, host health, MultiPOP). */
+    private final List<java.util.function.Consumer<Settings>> reloadListeners = new ArrayList<>();
+
+    public static Behavior<Command> create(Settings settings, Metrics metrics, OutboundSpool spool,
+                                           ServerTls tls, CompletableFuture<Started> started) {
+        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, tls, started));
+    }
+
+    private EngineGuardian(ActorContext<Command> ctx, Settings settings, Metrics metrics, OutboundSpool spool,
+                           ServerTls tls, CompletableFuture<Started> started) {
+        super(ctx);
+        this.started = started;
+        Executor blocking = ctx.getSystem().dispatchers()
+                .lookup(DispatcherSelector.fromConfig("postroom-blocking-dispatcher"));
+        MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname());
+        this.services = new EngineServices(settings, new Accounts(settings.accounts()), store, spool, metrics,
+                ctx.getSystem(), blocking, tls);
+
+        ActorRef<InboundGuardian.BindResult> reports = ctx.messageAdapter(InboundGuardian.BindResult.class,
+                ListenerReport::new);
+        Map<String, Settings.ListenerSettings> listeners = new LinkedHashMap<>();
+        settings.inbound().listeners().forEach(l -> listeners.put(l.kind(), l));
+        for (InboundProtocol protocol : InboundProtocols.all()) {
+            Settings.ListenerSettings l = listeners.get(protocol.kind());
+            if (l == null || !l.enabled()) {
+                continue;
+            }
+            ActorRef<InboundGuardian.Command> guardian = ctx.spawn(
+                    InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind());
+            guardians.put(protocol.kind(), guardian);
+        }
+        if (guardians.isEmpty()) {
+            started.complete(new Started(services, Map.of()));
+        }
+        registerShutdownTasks(ctx);
+    }
+
+    private void registerShutdownTasks(ActorContext<Command> ctx) {
+        CoordinatedShutdown cs = CoordinatedShutdown.get(ctx.getSystem());
+        cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-listeners",
+                () -> all(g -> AskPattern.ask(g, InboundGuardian.Unbind::new, Duration.ofSeconds(5),
+                        ctx.getSystem().scheduler())));
+        cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-sessions",
+                () -> all(g -> AskPattern.ask(g, r -> new InboundGuardian.ShutdownSessions(SHUTDOWN_GRACE, r),
+                        SHUTDOWN_GRACE.plusSeconds(2), ctx.getSystem().scheduler())));
+    }
+
+    private CompletionStage<Done> all(java.util.function.Function<ActorRef<InboundGuardian.Command>,
+            CompletionStage<Done>> each) {
+        List<CompletableFuture<Done>> futures = new ArrayList<>();
+        guardians.values().forEach(g -> futures.add(each.apply(g).toCompletableFuture()
+                .exceptionally(e -> Done.getInstance())));
+        return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(ListenerReport.class, this::onListenerReport)
+                .onMessage(SetInboundLimit.class, this::onSetInboundLimit)
+                .onMessage(ApplySettings.class, this::onApplySettings)
+                .build();
+    }
+
+    private Behavior<Command> onListenerReport(ListenerReport report) {
+        if (report.result() instanceof InboundGuardian.Bound b) {
+            bound.put(b.kind(), b.address());
+            if (bound.size() == guardians.size()) {
+                started.complete(new Started(services, Map.copyOf(bound)));
+            }
+        } else if (report.result() instanceof InboundGuardian.BindError e) {
+            started.completeExceptionally(new EngineStartException(
+                    "inbound." + e.kind() + ": cannot listen on " + e.address() + ": " + e.cause().getMessage(),
+                    e.cause()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSetInboundLimit(SetInboundLimit m) {
+        ActorRef<InboundGuardian.Command> g = guardians.get(m.kind());
+        if (g != null) {
+            g.tell(new InboundGuardian.SetLimit(m.maxSessions()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onApplySettings(ApplySettings m) {
+        Settings s = m.settings();
+        for (Settings.ListenerSettings l : s.inbound().listeners()) {
+            services.metrics().sessions(l.kind()).setLimit(l.maxSessions());
+            ActorRef<InboundGuardian.Command> g = guardians.get(l.kind());
+            if (g != null) {
+                g.tell(new InboundGuardian.SetLimit(l.maxSessions()));
+            }
+        }
+        services.metrics().sessions("smtp-out").setLimit(s.outbound().maxSessions());
+        services.metrics().sessions("multipop").setLimit(s.multipop().maxSessions());
+        reloadListeners.forEach(listener -> listener.accept(s));
+        getContext().getLog().info("configuration reloaded: smtp {} msa {} pop3 {} imap {} smtp-out {} multipop {}",
+                s.inbound().smtp().maxSessions(), s.inbound().msa().maxSessions(), s.inbound().pop3().maxSessions(),
+                s.inbound().imap().maxSessions(), s.outbound().maxSessions(), s.multipop().maxSessions());
+        m.replyTo().tell(Done.getInstance());
+        return this;
+    }
+
+    /** Supervision for long-lived children that hold no socket: restart them on failure. */
+    static <T> Behavior<T> supervised(Behavior<T> behavior) {
+        return Behaviors.supervise(behavior).onFailure(SupervisorStrategy.restart());
+    }
+}

@@ -1,0 +1,221 @@
+package org.postroom.inbound;
+
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.postroom.config.Settings.ListenerSettings;
+import org.postroom.engine.EngineServices;
+import org.postroom.metrics.SessionCounters;
+import org.postroom.net.ConnectionInfo;
+import org.postroom.net.ProtocolHandlerFactory;
+import org.postroom.net.SessionActor;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One listener of one protocol (smtp, msa, pop3, imap): binds its TCP port, decides admission for each
+ * connection ({@link AdmissionPolicy}), and is the parent of every session it admits. A connection over
+ * the limit gets the protocol's one-line "Server Too Busy" and is closed; no session actor exists for it.
+ * Admitted sessions are watched, so each is counted out exactly once however it ends (QUIT, reset,
+ * timeout, exception).
+ *
+ * <p>Accepts: {@link SetLimit} (live reload), {@link Unbind} (stop accepting), {@link ShutdownSessions}
+ * (tell every session the engine is stopping and answer when all have ended or the grace is over),
+ * {@link GetActive}. Reports its bound address (or bind failure) to the {@code bound} ref given at start.
+ */
+public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Command> {
+
+    public sealed interface Command {}
+
+    public record SetLimit(int maxSessions) implements Command {}
+
+    public record Unbind(ActorRef<Done> replyTo) implements Command {}
+
+    public record ShutdownSessions(Duration grace, ActorRef<Done> replyTo) implements Command {}
+
+    public record GetActive(ActorRef<Long> replyTo) implements Command {}
+
+    private record Connected(Tcp.IncomingConnection connection) implements Command {}
+
+    private record BindSucceeded(Tcp.ServerBinding binding) implements Command {}
+
+    private record BindFailed(Throwable cause) implements Command {}
+
+    private enum GraceOver implements Command { INSTANCE }
+
+    /** What the guardian tells its parent once the port is bound, or could not be. */
+    public sealed interface BindResult {
+        String kind();
+    }
+
+    public record Bound(String kind, InetSocketAddress address) implements BindResult {}
+
+    public record BindError(String kind, String address, Throwable cause) implements BindResult {}
+
+    private final InboundProtocol protocol;
+    private final ListenerSettings listener;
+    private final EngineServices services;
+    private final ProtocolHandlerFactory handlers;
+    private final AdmissionPolicy admission;
+    private final ByteString serverTooBusy;
+    private final Duration idleTimeout;
+    private Tcp.ServerBinding binding;
+    private long sequence;
+    private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
+    private final ActorRef<BindResult> bound;
+
+    public static Behavior<Command> create(InboundProtocol protocol, ListenerSettings listener,
+                                           EngineServices services, ActorRef<BindResult> bound) {
+        return Behaviors.setup(ctx -> new InboundGuardian(ctx, protocol, listener, services, bound));
+    }
+
+    private InboundGuardian(ActorContext<Command> ctx, InboundProtocol protocol, ListenerSettings listener,
+                            EngineServices services, ActorRef<BindResult> bound) {
+        super(ctx);
+        this.protocol = protocol;
+        this.listener = listener;
+        this.services = services;
+        this.bound = bound;
+        SessionCounters counters = services.metrics().sessions(protocol.kind());
+        this.admission = new AdmissionPolicy(counters, listener.maxSessions());
+        this.serverTooBusy = protocol.serverTooBusy(services.settings());
+        this.handlers = protocol.handlers(services);
+        this.idleTimeout = services.settings().inbound().idleTimeout();
+
+        ActorRef<Command> self = ctx.getSelf();
+        var connections = Tcp.get(ctx.getSystem())
+                .bind(listener.bind(), listener.port(), 1024, List.of(), false, Optional.empty());
+        var binding = connections
+                .to(Sink.foreach(c -> self.tell(new Connected(c))))
+                .run(ctx.getSystem());
+        ctx.pipeToSelf(binding, (b, e) -> e == null ? new BindSucceeded(b) : new BindFailed(e));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Connected.class, this::onConnected)
+                .onMessage(BindSucceeded.class, this::onBound)
+                .onMessage(BindFailed.class, this::onBindFailed)
+                .onMessage(SetLimit.class, this::onSetLimit)
+                .onMessage(Unbind.class, this::onUnbind)
+                .onMessage(ShutdownSessions.class, this::onShutdownSessions)
+                .onMessageEquals(GraceOver.INSTANCE, this::onGraceOver)
+                .onMessage(GetActive.class, m -> {
+                    m.replyTo().tell(admission.active());
+                    return this;
+                })
+                .onSignal(Terminated.class, this::onSessionEnded)
+                .build();
+    }
+
+    private Behavior<Command> onConnected(Connected m) {
+        Tcp.IncomingConnection connection = m.connection();
+        if (binding == null && !shutdownWaiters.isEmpty() || !admission.tryAdmit()) {
+            // Refused before any session exists: one line, then close.
+            connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), Source.single(serverTooBusy)),
+                    getContext().getSystem());
+            return this;
+        }
+        String id = protocol.kind() + "-" + (++sequence);
+        ConnectionInfo info = new ConnectionInfo(protocol.kind(), id, connection.remoteAddress(),
+                connection.localAddress());
+        try {
+            ActorRef<SessionActor.Command> session = getContext().spawn(
+                    SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking(),
+                            services.tls() == null ? null : services.tls()::newEngine, false), id);
+            getContext().watch(session);
+        } catch (RuntimeException e) {
+            admission.release(true);
+            getContext().getLog().warn("{}: could not start session for {}", protocol.kind(), info.remote(), e);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSessionEnded(Terminated t) {
+        admission.release(t instanceof ChildFailed);
+        if (t instanceof ChildFailed failed) {
+            getContext().getLog().warn("{}: session {} failed", protocol.kind(), t.getRef().path().name(),
+                    failed.getCause());
+        }
+        if (!shutdownWaiters.isEmpty() && admission.active() == 0) {
+            answerShutdownWaiters();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onBound(BindSucceeded m) {
+        binding = m.binding();
+        getContext().getLog().info("{} listening on {} (max-sessions {})", protocol.kind(),
+                format(binding.localAddress()), admission.limit());
+        bound.tell(new Bound(protocol.kind(), binding.localAddress()));
+        return this;
+    }
+
+    private Behavior<Command> onBindFailed(BindFailed m) {
+        String address = listener.bind() + ":" + listener.port();
+        bound.tell(new BindError(protocol.kind(), address, m.cause()));
+        return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onSetLimit(SetLimit m) {
+        admission.setLimit(m.maxSessions());
+        getContext().getLog().info("{}: max-sessions now {}", protocol.kind(), m.maxSessions());
+        return this;
+    }
+
+    private Behavior<Command> onUnbind(Unbind m) {
+        if (binding != null) {
+            Tcp.ServerBinding b = binding;
+            binding = null;
+            b.unbind().whenComplete((done, e) -> m.replyTo().tell(Done.getInstance()));
+        } else {
+            m.replyTo().tell(Done.getInstance());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onShutdownSessions(ShutdownSessions m) {
+        shutdownWaiters.add(m.replyTo());
+        if (admission.active() == 0) {
+            answerShutdownWaiters();
+            return this;
+        }
+        getContext().getChildren().forEach(child ->
+                child.unsafeUpcast().tell(SessionActor.Shutdown.INSTANCE));
+        getContext().scheduleOnce(m.grace(), getContext().getSelf(), GraceOver.INSTANCE);
+        return this;
+    }
+
+    private Behavior<Command> onGraceOver() {
+        if (!shutdownWaiters.isEmpty()) {
+            getContext().getChildren().forEach(child -> getContext().stop(child));
+            answerShutdownWaiters();
+        }
+        return this;
+    }
+
+    private void answerShutdownWaiters() {
+        shutdownWaiters.forEach(w -> w.tell(Done.getInstance()));
+        shutdownWaiters.clear();
+    }
+
+    private static String format(InetSocketAddress a) {
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+}

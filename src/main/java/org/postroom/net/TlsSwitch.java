@@ -1,0 +1,232 @@
+package org.postroom.net;
+
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.BidiShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.util.ByteString;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+import java.nio.ByteBuffer;
+
+/**
+ * The switch point of a connection's byte path: passes bytes through in plaintext until the session
+ * sends {@link AppOut.StartTls} (in band, right after its "go ahead" reply), then runs everything through
+ * the given {@link SSLEngine}. Plaintext the client pipelined behind its STARTTLS and that is still in
+ * flight is dropped: after the switch the session sees nothing until {@link AppIn.TlsStarted}, then only
+ * decrypted bytes. A connection that starts in TLS (implicit TLS listeners) sends StartTls first.
+ *
+ * <p>Shape: app-out (session → network) on top, network-in → app-in below. Pekko's own {@code TLS}
+ * stage encrypts from the first byte and cannot switch in the middle, hence this stage.
+ */
+public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, ByteString, ByteString, TlsSwitch.AppIn>> {
+
+    /** What the session sends towards the network. */
+    public sealed interface AppOut {
+        record Data(ByteString bytes) implements AppOut {}
+
+        record StartTls(SSLEngine engine) implements AppOut {}
+    }
+
+    /** What the session receives from the network. */
+    public sealed interface AppIn {
+        record Data(ByteString bytes) implements AppIn {}
+
+        record TlsStarted(SSLSession session) implements AppIn {}
+    }
+
+    private final Inlet<AppOut> appOut = Inlet.create("TlsSwitch.appOut");
+    private final Outlet<ByteString> netOut = Outlet.create("TlsSwitch.netOut");
+    private final Inlet<ByteString> netIn = Inlet.create("TlsSwitch.netIn");
+    private final Outlet<AppIn> appIn = Outlet.create("TlsSwitch.appIn");
+    private final BidiShape<AppOut, ByteString, ByteString, AppIn> shape = BidiShape.of(appOut, netOut, netIn, appIn);
+
+    @Override
+    public BidiShape<AppOut, ByteString, ByteString, AppIn> shape() {
+        return shape;
+    }
+
+    @Override
+    public GraphStageLogic createLogic(Attributes inheritedAttributes) {
+        return new Logic();
+    }
+
+    private final class Logic extends GraphStageLogic {
+        private SSLEngine engine;
+        private boolean handshakeDone;
+        private boolean appOutFinished;
+        private ByteString pendingNetIn = ByteString.emptyByteString();
+        private ByteString pendingAppOut = ByteString.emptyByteString();
+        private ByteBuffer netBuffer;
+        private ByteBuffer appBuffer;
+
+        Logic() {
+            super(shape);
+            setHandler(appOut, new AbstractInHandler() {
+                @Override
+                public void onPush() throws SSLException {
+                    AppOut element = grab(appOut);
+                    if (element instanceof AppOut.StartTls start) {
+                        startTls(start.engine());
+                    } else if (engine == null) {
+                        emit(netOut, ((AppOut.Data) element).bytes());
+                        pullAppOutIfReady();
+                    } else {
+                        pendingAppOut = pendingAppOut.concat(((AppOut.Data) element).bytes());
+                        pump();
+                    }
+                }
+
+                @Override
+                public void onUpstreamFinish() throws SSLException {
+                    appOutFinished = true;
+                    if (engine == null) {
+                        complete(netOut);
+                    } else {
+                        engine.closeOutbound();
+                        pump();
+                        complete(netOut);
+                    }
+                }
+            });
+            setHandler(netOut, new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                    pullAppOutIfReady();
+                }
+            });
+            setHandler(netIn, new AbstractInHandler() {
+                @Override
+                public void onPush() throws SSLException {
+                    ByteString bytes = grab(netIn);
+                    if (engine == null) {
+                        emit(appIn, new AppIn.Data(bytes));
+                    } else {
+                        pendingNetIn = pendingNetIn.concat(bytes);
+                        pump();
+                    }
+                }
+
+                @Override
+                public void onUpstreamFinish() {
+                    complete(appIn);
+                }
+            });
+            setHandler(appIn, new AbstractOutHandler() {
+                @Override
+                public void onPull() throws SSLException {
+                    if (engine != null) {
+                        pump();
+                    }
+                    pullNetInIfReady();
+                }
+            });
+        }
+
+        private void pullAppOutIfReady() {
+            if (!appOutFinished && !hasBeenPulled(appOut) && !isClosed(appOut) && (engine == null || handshakeDone)) {
+                pull(appOut);
+            }
+        }
+
+        private void pullNetInIfReady() {
+            boolean wanted = engine == null ? isAvailable(appIn) : (!handshakeDone || isAvailable(appIn));
+            if (wanted && !hasBeenPulled(netIn) && !isClosed(netIn)) {
+                pull(netIn);
+            }
+        }
+
+        private void startTls(SSLEngine e) throws SSLException {
+            engine = e;
+            // Plaintext read ahead behind the STARTTLS command is not trusted: drop it.
+            pendingNetIn = ByteString.emptyByteString();
+            SSLSession s = engine.getSession();
+            netBuffer = ByteBuffer.allocate(s.getPacketBufferSize());
+            appBuffer = ByteBuffer.allocate(s.getApplicationBufferSize());
+            engine.beginHandshake();
+            pump();
+            pullNetInIfReady();
+        }
+
+        /** Drives the engine as far as the bytes at hand allow. */
+        private void pump() throws SSLException {
+            boolean progress = true;
+            while (progress) {
+                progress = false;
+                SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
+                if (hs == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    Runnable task;
+                    while ((task = engine.getDelegatedTask()) != null) {
+                        task.run();
+                    }
+                    progress = true;
+                    continue;
+                }
+                if (hs == SSLEngineResult.HandshakeStatus.NEED_WRAP
+                        || (handshakeDone && !pendingAppOut.isEmpty())
+                        || (appOutFinished && !engine.isOutboundDone())) {
+                    progress |= wrapOnce();
+                }
+                if (!pendingNetIn.isEmpty() && !engine.isInboundDone()
+                        && (hs == SSLEngineResult.HandshakeStatus.NEED_UNWRAP
+                        || hs == SSLEngineResult.HandshakeStatus.NEED_UNWRAP_AGAIN
+                        || (handshakeDone && isAvailable(appIn)))) {
+                    progress |= unwrapOnce();
+                }
+            }
+            if (engine.isInboundDone() && !isClosed(appIn)) {
+                complete(appIn);
+            }
+            pullNetInIfReady();
+        }
+
+        private boolean wrapOnce() throws SSLException {
+            ByteBuffer src = pendingAppOut.toByteBuffer();
+            netBuffer.clear();
+            SSLEngineResult r = engine.wrap(src, netBuffer);
+            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                netBuffer = ByteBuffer.allocate(netBuffer.capacity() * 2);
+                return true;
+            }
+            pendingAppOut = pendingAppOut.drop(r.bytesConsumed());
+            netBuffer.flip();
+            if (netBuffer.hasRemaining() && !isClosed(netOut)) {
+                emit(netOut, ByteString.fromByteBuffer(netBuffer));
+            }
+            handshakeStep(r);
+            return r.bytesConsumed() > 0 || r.bytesProduced() > 0;
+        }
+
+        private boolean unwrapOnce() throws SSLException {
+            ByteBuffer src = pendingNetIn.toByteBuffer();
+            appBuffer.clear();
+            SSLEngineResult r = engine.unwrap(src, appBuffer);
+            if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                appBuffer = ByteBuffer.allocate(appBuffer.capacity() * 2);
+                return true;
+            }
+            pendingNetIn = pendingNetIn.drop(r.bytesConsumed());
+            appBuffer.flip();
+            if (appBuffer.hasRemaining()) {
+                emit(appIn, new AppIn.Data(ByteString.fromByteBuffer(appBuffer)));
+            }
+            handshakeStep(r);
+            return r.bytesConsumed() > 0 || r.bytesProduced() > 0;
+        }
+
+        private void handshakeStep(SSLEngineResult r) {
+            if (!handshakeDone && r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.FINISHED) {
+                handshakeDone = true;
+                emit(appIn, new AppIn.TlsStarted(engine.getSession()));
+                pullAppOutIfReady();
+            }
+        }
+    }
+}
