@@ -95,6 +95,17 @@ public final class ImapDecoder {
         return limit > pos;
     }
 
+    /** Drops everything buffered and any command in progress (plaintext read ahead of STARTTLS). */
+    public void reset() {
+        pos = 0;
+        limit = 0;
+        command.reset();
+        mode = Mode.LINE;
+        lineLength = 0;
+        pendingRefusal = null;
+        rawLine = false;
+    }
+
     /** Raw-line mode: the next line is returned as {@link Frame.Line}, literals not interpreted. */
     public void rawLineMode(boolean on) {
         this.rawLine = on;

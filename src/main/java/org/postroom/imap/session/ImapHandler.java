@@ -30,7 +30,8 @@ import java.time.Duration;
  * (idle limit {@code inbound.imap.autologout}) → logout. In IDLE, changes to the account's
  * mailboxes (announced by {@code MailboxWatchers}) are sent at once as untagged EXISTS, EXPUNGE and
  * FETCH lines. Too many bad commands ({@code inbound.max-bad-commands}) end the connection.
- * Known gaps: no STARTTLS yet; SEARCH does not decode transfer encodings.
+ * STARTTLS (RFC 3501 6.2.1) when the listener has a certificate; input pipelined behind it is dropped.
+ * Known gap: SEARCH does not decode transfer encodings.
  */
 public final class ImapHandler implements ProtocolHandler {
     private static final Logger log = LoggerFactory.getLogger(ImapHandler.class);
@@ -58,8 +59,19 @@ public final class ImapHandler implements ProtocolHandler {
     public void onStart(SessionContext ctx) {
         this.ctx = ctx;
         ctx.setIdleTimeout(settings.inbound().idleTimeout());
-        ctx.send("* OK [CAPABILITY " + ImapProcessor.CAPABILITIES + "] " + settings.hostname()
-                + " IMAP4rev1 ready\r\n");
+        ctx.send("* OK [CAPABILITY " + capabilities() + "] " + settings.hostname() + " IMAP4rev1 ready\r\n");
+    }
+
+    /** The capability list; STARTTLS while the listener has a certificate and TLS is not on yet. */
+    private String capabilities() {
+        boolean offerTls = ctx.tlsAvailable() && !ctx.isTls() && processor.account() == null;
+        return ImapProcessor.CAPABILITIES + (offerTls ? " STARTTLS" : "");
+    }
+
+    @Override
+    public void onTlsStarted(SessionContext ctx, javax.net.ssl.SSLSession session) {
+        this.ctx = ctx;
+        decoder.reset();
     }
 
     @Override
@@ -175,14 +187,22 @@ public final class ImapHandler implements ProtocolHandler {
         boolean authenticated = processor.account() != null;
         notified = false;
         if (cmd instanceof ImapCommand.Capability) {
-            ctx.send("* CAPABILITY " + ImapProcessor.CAPABILITIES + "\r\n" + tag + " OK CAPABILITY completed\r\n");
+            ctx.send("* CAPABILITY " + capabilities() + "\r\n" + tag + " OK CAPABILITY completed\r\n");
         } else if (cmd instanceof ImapCommand.Logout) {
             ctx.send("* BYE " + settings.hostname() + " logging out\r\n" + tag + " OK LOGOUT completed\r\n");
             ctx.close();
         } else if (cmd instanceof ImapCommand.Id) {
             ctx.send("* ID (\"name\" \"Postroom\" \"vendor\" \"Postroom\")\r\n" + tag + " OK ID completed\r\n");
         } else if (cmd instanceof ImapCommand.StartTls) {
-            ctx.send(tag + " BAD STARTTLS is not available\r\n");
+            if (!ctx.tlsAvailable() || ctx.isTls()) {
+                ctx.send(tag + " BAD STARTTLS is not available\r\n");
+            } else if (authenticated) {
+                ctx.send(tag + " BAD STARTTLS only before login\r\n");
+            } else {
+                ctx.send(tag + " OK Begin TLS negotiation now\r\n");
+                decoder.reset();
+                ctx.startTls();
+            }
         } else if (cmd instanceof ImapCommand.Noop && !processor.isSelected()) {
             ctx.send(tag + " OK NOOP completed\r\n");
         } else if (cmd instanceof ImapCommand.Login login) {
