@@ -129,7 +129,7 @@ public final class ImapMessage {
         if (value == null) {
             return "NIL";
         }
-        return "(" + string(value.toUpperCase(Locale.ROOT)) + " " + params(MimePart.parseParams(d)) + ")";
+        return "(" + string(value) + " " + params(MimePart.parseParams(d)) + ")";
     }
 
     private static String language(MimePart p) {

@@ -389,7 +389,9 @@ final class ImapProcessor {
 
     /** All folder names with whether each really exists (false: only an implied parent). */
     private TreeMap<String, Boolean> allFolders() throws IOException {
-        TreeMap<String, Boolean> names = new TreeMap<>();
+        // INBOX first, then the others in name order (so a parent precedes its children)
+        TreeMap<String, Boolean> names = new TreeMap<>((a, b) -> a.equals(b) ? 0
+                : a.equals("INBOX") ? -1 : b.equals("INBOX") ? 1 : a.compareTo(b));
         names.put("INBOX", true);
         for (String n : store.subfolders(account)) {
             names.put(n, true);

@@ -34,7 +34,7 @@ class ImapMessageTest {
                 + "(\"TEXT\" \"HTML\" (\"CHARSET\" \"utf-8\") NIL NIL \"QUOTED-PRINTABLE\" 48 1 NIL NIL NIL NIL)"
                 + " \"ALTERNATIVE\" (\"BOUNDARY\" \"inner\") NIL NIL NIL)"
                 + "(\"APPLICATION\" \"PDF\" (\"NAME\" \"report.pdf\") NIL NIL \"BASE64\" 72 NIL"
-                + " (\"ATTACHMENT\" (\"FILENAME\" \"report.pdf\")) NIL NIL)"
+                + " (\"attachment\" (\"FILENAME\" \"report.pdf\")) NIL NIL)"
                 + "(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 133"
                 + " (\"Mon, 2 Mar 2026 08:00:00 +0000\" \"Forwarded note\" ((\"Carol\" NIL \"carol\" \"example.test\"))"
                 + " ((\"Carol\" NIL \"carol\" \"example.test\")) ((\"Carol\" NIL \"carol\" \"example.test\"))"
