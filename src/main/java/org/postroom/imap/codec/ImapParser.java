@@ -471,7 +471,11 @@ public final class ImapParser {
 
     private LocalDate searchDate() throws ImapParseException {
         String s = peekIs('"') ? quoted() : atom();
-        return LocalDate.parse(capitalizeMonth(s), SEARCH_DATE);
+        try {
+            return LocalDate.parse(capitalizeMonth(s), SEARCH_DATE);
+        } catch (DateTimeParseException e) {
+            throw error("Bad date \"" + s + "\", expected like 1-Feb-2026");
+        }
     }
 
     static ZonedDateTime dateTime(String s) {
