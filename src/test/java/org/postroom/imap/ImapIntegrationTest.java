@@ -60,6 +60,7 @@ class ImapIntegrationTest {
               { address = "u6@example.test", password = "pw" }
               { address = "u7@example.test", password = "pw" }
               { address = "u8@example.test", password = "pw" }
+              { address = "u9@example.test", password = "pw" }
             ]
             """);
 
@@ -332,5 +333,49 @@ class ImapIntegrationTest {
             one.close();
             two.close();
         }
+    }
+
+    @Test
+    void idleShouldAnnounceDeliveryWithinASecond() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", engine.port("imap"))) {
+            socket.setSoTimeout(10_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            java.io.OutputStream out = socket.getOutputStream();
+            assertTrue(in.readLine().startsWith("* OK"));
+            out.write("a LOGIN u8@example.test pw\r\nb SELECT INBOX\r\nc IDLE\r\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String line;
+            while (!(line = in.readLine()).startsWith("+ ")) {
+                assertFalse(line.startsWith("a NO") || line.contains(" BAD "), line);
+            }
+            long start = System.nanoTime();
+            deliver("u8@example.test", msg("while idle", "x"));
+            socket.setSoTimeout(1000);
+            assertEquals("* 1 EXISTS", in.readLine());
+            assertTrue(System.nanoTime() - start < 1_000_000_000L);
+            assertEquals("* 1 RECENT", in.readLine());
+            socket.setSoTimeout(10_000);
+            out.write("DONE\r\nd LOGOUT\r\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            assertEquals("c OK IDLE terminated", in.readLine());
+        }
+    }
+
+    @Test
+    void pythonImaplibShouldWorkEndToEnd() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new java.io.File("/usr/bin/python3").canExecute(),
+                "python3 is not installed");
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("imaplib_check", ".py");
+        try (InputStream in = getClass().getResourceAsStream("/transcripts/imap/imaplib_check.py")) {
+            java.nio.file.Files.write(script, in.readAllBytes());
+        }
+        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), String.valueOf(engine.port("imap")),
+                "u9@example.test", "pw").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("imaplib OK"), output);
+        java.nio.file.Files.deleteIfExists(script);
     }
 }

@@ -192,7 +192,22 @@ public final class FolderIndex {
             }
         }
         List<String> fresh = new ArrayList<>(onDisk.keySet());
-        fresh.sort(null);
+        if (fresh.size() > 1) {
+            // Arrival order: delivery time (mtime), then the name's seconds and per-process counter.
+            Map<String, Long> mtimes = new HashMap<>();
+            for (String base : fresh) {
+                String[] f = onDisk.get(base);
+                try {
+                    mtimes.put(base, Files.getLastModifiedTime(dir.resolve(f[0]).resolve(f[1])).toMillis());
+                } catch (IOException e) {
+                    mtimes.put(base, Long.MAX_VALUE);
+                }
+            }
+            fresh.sort(java.util.Comparator.<String>comparingLong(mtimes::get)
+                    .thenComparingLong(b -> namePart(b, (char) 0))
+                    .thenComparingLong(b -> namePart(b, 'Q'))
+                    .thenComparing(b -> b));
+        }
         for (String base : fresh) {
             String[] f = onDisk.get(base);
             Entry e = new Entry(uidNext++, base);
@@ -219,6 +234,26 @@ public final class FolderIndex {
         if (changed) {
             persist();
         }
+    }
+
+    /** The leading seconds (marker 0) or the number after 'Q' in a Maildir name, else 0. */
+    private static long namePart(String base, char marker) {
+        int i = 0;
+        if (marker != 0) {
+            int dot = base.indexOf('.');
+            i = dot < 0 ? -1 : base.indexOf(marker, dot);
+            if (i < 0) {
+                return 0;
+            }
+            i++;
+        }
+        long n = 0;
+        int digits = 0;
+        while (i < base.length() && Character.isDigit(base.charAt(i)) && digits < 18) {
+            n = n * 10 + (base.charAt(i++) - '0');
+            digits++;
+        }
+        return n;
     }
 
     /** All messages in UID order (as of the last refresh or change). */
