@@ -53,12 +53,10 @@ final class ImapProcessor {
     private final MailboxRegistry registry;
     private String account;
     private SelectedMailbox selected;
-    private final Map<Path, ImapMessage> cache = new LinkedHashMap<>(4, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, ImapMessage> eldest) {
-            return size() > 3;
-        }
-    };
+    /** The last few messages read, so partial fetches of one message do not re-read its file. */
+    private final Map<Path, ImapMessage> cache = new LinkedHashMap<>(4, 0.75f, true);
+    private static final int CACHE_ENTRIES = 3;
+    private static final long CACHE_BYTES = 16L << 20;
 
     ImapProcessor(Accounts accounts, MaildirStore store, MailboxRegistry registry) {
         this.accounts = accounts;
@@ -482,13 +480,27 @@ final class ImapProcessor {
     // ---- messages
 
     private ImapMessage load(MessageRecord r) {
-        return cache.computeIfAbsent(r.file(), f -> {
-            try {
-                return new ImapMessage(MaildirStore.lfToCrlf(Files.readAllBytes(f)));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        ImapMessage m = cache.get(r.file());
+        if (m != null) {
+            return m;
+        }
+        try {
+            m = new ImapMessage(MaildirStore.lfToCrlf(Files.readAllBytes(r.file())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        cache.put(r.file(), m);
+        // keep at most a few messages and, beyond the newest, not too many bytes
+        long total = 0;
+        for (ImapMessage c : cache.values()) {
+            total += c.bytes().length;
+        }
+        var it = cache.entrySet().iterator();
+        while (cache.size() > 1 && (cache.size() > CACHE_ENTRIES || total > CACHE_BYTES)) {
+            total -= it.next().getValue().bytes().length;
+            it.remove();
+        }
+        return m;
     }
 
     private void expungeDeleted(SequenceSet uidSet, Responses out) throws IOException {
