@@ -94,16 +94,16 @@ final class SearchEvaluator {
             return false;
         }
         if (key instanceof SearchKey.Body b) {
-            MimePart root = c.content().get().root();
-            return contains(root.data(), root.bodyStart(), root.end(), b.value());
+            return bodyContains(c.content().get().root(), b.value().toLowerCase(Locale.ROOT));
         }
         if (key instanceof SearchKey.Text t) {
             MimePart root = c.content().get().root();
-            if (contains(root.data(), root.bodyStart(), root.end(), t.value())) {
+            String needle = t.value().toLowerCase(Locale.ROOT);
+            if (bodyContains(root, needle)) {
                 return true;
             }
             String headers = new String(root.data(), 0, root.bodyStart(), StandardCharsets.UTF_8);
-            return decode(headers).toLowerCase(Locale.ROOT).contains(t.value().toLowerCase(Locale.ROOT));
+            return decode(headers).toLowerCase(Locale.ROOT).contains(needle);
         }
         return false;
     }
@@ -129,8 +129,56 @@ final class SearchEvaluator {
         }
     }
 
-    private static boolean contains(byte[] data, int from, int to, String needle) {
-        String hay = new String(data, from, to - from, StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-        return hay.contains(needle.toLowerCase(Locale.ROOT));
+    /**
+     * True when the body contains {@code needle} (lower case): the raw body, and each text part
+     * decoded from its transfer encoding (base64, quoted-printable) and charset.
+     */
+    private static boolean bodyContains(MimePart root, String needle) {
+        String raw = new String(root.data(), root.bodyStart(), root.end() - root.bodyStart(), StandardCharsets.UTF_8);
+        if (raw.toLowerCase(Locale.ROOT).contains(needle)) {
+            return true;
+        }
+        return partContains(root, needle, 0);
+    }
+
+    private static boolean partContains(MimePart p, String needle, int depth) {
+        if (depth > 10) {
+            return false;
+        }
+        if (p.isMultipart()) {
+            for (MimePart child : p.children()) {
+                if (partContains(child, needle, depth + 1)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (p.isMessage() && p.message() != null) {
+            return partContains(p.message(), needle, depth + 1);
+        }
+        if (!p.type().equals("text")) {
+            return false;
+        }
+        String enc = p.header("Content-Transfer-Encoding");
+        if (enc == null) {
+            return false; // the raw test already covered it
+        }
+        enc = enc.strip().toLowerCase(Locale.ROOT);
+        if (!enc.equals("base64") && !enc.equals("quoted-printable")) {
+            return false;
+        }
+        try (java.io.InputStream in = MimeUtility.decode(new java.io.ByteArrayInputStream(p.data(), p.bodyStart(),
+                p.bodySize()), enc)) {
+            byte[] decoded = in.readAllBytes();
+            java.nio.charset.Charset cs;
+            try {
+                cs = java.nio.charset.Charset.forName(p.params().getOrDefault("charset", "us-ascii"));
+            } catch (RuntimeException e) {
+                cs = StandardCharsets.UTF_8;
+            }
+            return new String(decoded, cs).toLowerCase(Locale.ROOT).contains(needle);
+        } catch (Exception e) {
+            return false;
+        }
     }
 }

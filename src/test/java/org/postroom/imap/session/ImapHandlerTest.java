@@ -152,6 +152,20 @@ class ImapHandlerTest {
     }
 
     @Test
+    void searchShouldLookIntoBase64AndQuotedPrintableTextParts() {
+        fx.deliver("alice@example.test", "Subject: b64\nContent-Type: text/plain; charset=utf-8\n"
+                + "Content-Transfer-Encoding: base64\n\n" + java.util.Base64.getMimeEncoder().encodeToString(
+                "Grüße aus Zürich".getBytes(StandardCharsets.UTF_8)) + "\n");
+        fx.deliver("alice@example.test", "Subject: qp\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+                + "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+                + "Caf=E9 cr=E8me\n--b--\n");
+        FakeSessionContext s = fx.alice();
+        s.feed("a1 SELECT INBOX\r\n");
+        assertContains(s.feed("a2 SEARCH CHARSET UTF-8 BODY {7}\r\nzürich\r\n"), "* SEARCH 1\r\n");
+        assertContains(s.feed("a3 SEARCH CHARSET UTF-8 TEXT {5}\r\ncafé\r\n"), "* SEARCH 2\r\n");
+    }
+
+    @Test
     void appendWithLiteralShouldStoreMessageAndReportAppendUid() {
         FakeSessionContext s = fx.alice();
         String msg = "Subject: appended\r\n\r\nbody\r\n";
