@@ -152,9 +152,35 @@ public final class FolderIndex {
         }
     }
 
-    /** Re-reads {@code new/} and {@code cur/}: assigns UIDs to new messages, drops vanished ones. */
+    private long scannedCur = -1;
+    private long scannedNew = -1;
+    private long scannedAt;
+
+    private long mtime(String sub) {
+        try {
+            return Files.getLastModifiedTime(dir.resolve(sub)).toMillis();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Re-reads {@code new/} and {@code cur/}: assigns UIDs to new messages, drops vanished ones. The
+     * scan is skipped when neither directory changed since the last one and both had been stable for
+     * two seconds before it (so a change in the same timestamp tick cannot hide).
+     */
     public synchronized void refresh() throws IOException {
         load();
+        long cur = mtime("cur");
+        long nw = mtime("new");
+        long now = System.currentTimeMillis();
+        if (cur >= 0 && nw >= 0 && cur == scannedCur && nw == scannedNew
+                && scannedAt - Math.max(cur, nw) > 2000) {
+            return;
+        }
+        scannedCur = cur;
+        scannedNew = nw;
+        scannedAt = now;
         Map<String, String[]> onDisk = new LinkedHashMap<>(); // base → {subdir, fileName, info}
         for (String sub : List.of("cur", "new")) {
             Path d = dir.resolve(sub);
@@ -440,6 +466,8 @@ public final class FolderIndex {
     /** Forgets in-memory state so the next call re-reads the folder (after a rename or delete). */
     public synchronized void reset() {
         loaded = false;
+        scannedCur = -1;
+        scannedNew = -1;
         byUid.clear();
         uidByBase.clear();
         unclaimedRecent.clear();

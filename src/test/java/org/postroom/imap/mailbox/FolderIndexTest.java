@@ -118,6 +118,23 @@ class FolderIndexTest {
     }
 
     @Test
+    void unchangedStableFolderShouldSkipTheScanButSeeTheNextDelivery() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 10_000);
+        Files.setLastModifiedTime(inbox.resolve("cur"), old);
+        Files.setLastModifiedTime(inbox.resolve("new"), old);
+        index.refresh();
+        index.refresh();
+        assertEquals(List.of(1L), uids(index));
+        deliver("Subject: 2\n\ntwo\n");
+        index.refresh();
+        assertEquals(List.of(1L, 2L), uids(index));
+    }
+
+    @Test
     void corruptUidListShouldStartAFreshUidValidity() throws Exception {
         deliver("Subject: 1\n\none\n");
         FolderIndex index = new FolderIndex(inbox);
