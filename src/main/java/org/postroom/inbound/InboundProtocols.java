@@ -12,6 +12,7 @@ public final class InboundProtocols {
 
     public static List<InboundProtocol> all() {
         return List.of(
+                new org.postroom.pop3.Pop3Protocol(),
                 new org.postroom.imap.ImapProtocol()
         );
     }

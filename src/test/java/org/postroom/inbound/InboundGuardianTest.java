@@ -234,7 +234,6 @@ class InboundGuardianTest {
             assertEquals("+HELLO", a.line());
             a.send("STARTTLS\r\nINJECTED-BEFORE-TLS\r\n");
             assertEquals("+GO", a.line());
-            a.send("MORE-INJECTED\r\n");
             java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("server", tls.certificate());

@@ -1,0 +1,85 @@
+package org.postroom.pop3.codec;
+
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * Encodes a stored message (LF line ends, as in the Maildir; CRLF tolerated) as the multi-line reply
+ * of RETR or TOP: status line, every line with CRLF and a leading "." doubled, then ".". The output is
+ * cut into chunks of at most {@link #CHUNK} bytes so a large message is written piece by piece.
+ */
+public final class Pop3MessageEncoder {
+    public static final int CHUNK = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private Pop3MessageEncoder() {
+    }
+
+    /** The whole message (RETR). */
+    public static List<ByteString> retr(String statusText, byte[] message) {
+        return encode(statusText, message, OptionalInt.empty());
+    }
+
+    /** The header, the blank line and the first {@code lines} lines of the body (TOP). */
+    public static List<ByteString> top(String statusText, byte[] message, int lines) {
+        return encode(statusText, message, OptionalInt.of(lines));
+    }
+
+    /** The message's size once sent: CRLF line ends, without dot-stuffing (what LIST and STAT count). */
+    public static long crlfSize(byte[] message) {
+        long size = message.length;
+        for (int i = 0; i < message.length; i++) {
+            if (message[i] == '\n' && (i == 0 || message[i - 1] != '\r')) {
+                size++;
+            }
+        }
+        if (message.length > 0 && message[message.length - 1] != '\n') {
+            size += 2;
+        }
+        return size;
+    }
+
+    private static List<ByteString> encode(String statusText, byte[] message, OptionalInt bodyLines) {
+        List<ByteString> chunks = new ArrayList<>();
+        ByteStringBuilder out = new ByteStringBuilder();
+        out.append(ByteString.fromString("+OK" + (statusText.isEmpty() ? "" : " " + statusText) + "\r\n",
+                StandardCharsets.UTF_8));
+        boolean inBody = false;
+        int bodyLeft = bodyLines.orElse(Integer.MAX_VALUE);
+        int pos = 0;
+        while (pos < message.length) {
+            if (inBody && bodyLines.isPresent() && bodyLeft-- <= 0) {
+                break;
+            }
+            int lf = pos;
+            while (lf < message.length && message[lf] != '\n') {
+                lf++;
+            }
+            int contentEnd = lf;
+            if (contentEnd > pos && message[contentEnd - 1] == '\r') {
+                contentEnd--;
+            }
+            if (message[pos] == '.') {
+                out.putByte((byte) '.');
+            }
+            out.putBytes(message, pos, contentEnd - pos);
+            out.putBytes(CRLF);
+            if (!inBody && contentEnd == pos) {
+                inBody = true;
+            }
+            pos = lf + 1;
+            if (out.length() >= CHUNK) {
+                chunks.add(out.result());
+                out = new ByteStringBuilder();
+            }
+        }
+        out.putBytes(new byte[] {'.', '\r', '\n'});
+        chunks.add(out.result());
+        return chunks;
+    }
+}

@@ -1,0 +1,208 @@
+package org.postroom.pop3.maildrop;
+
+import org.postroom.store.MaildirStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The file side of a POP3 maildrop: listing an INBOX Maildir at login, reading a message, deleting
+ * the marked ones at QUIT. Every method blocks on file I/O: call it on the blocking executor.
+ *
+ * <p>At login, files in {@code new/} move to {@code cur/} with an empty {@code :2,} info (the Maildir
+ * custom: the message has been seen by a client, not read), then {@code cur/} is listed in delivery
+ * order. Another client (IMAP) may rename a file while POP3 holds the maildrop (flag changes edit the
+ * info part), so files are found again by their base name. The unique id is the base name when it is
+ * a valid RFC 1939 unique-id (1-70 chars 0x21-0x7E), else a hash of it; both are stable across
+ * restarts.
+ */
+public final class MaildropFiles {
+    private static final Pattern CRLF_SIZE = Pattern.compile(",W=(\\d+)");
+    private static final Pattern LEADING_SECONDS = Pattern.compile("^(\\d{1,18})");
+    private static final Pattern COUNTER = Pattern.compile("Q(\\d{1,18})");
+
+    private MaildropFiles() {
+    }
+
+    /** Lists the account's INBOX (creating an empty Maildir if the account never got mail). */
+    public static Maildrop open(String account, Path maildir) throws IOException {
+        MaildirStore.ensureMaildir(maildir);
+        Path cur = maildir.resolve("cur");
+        boolean moved = false;
+        for (Path p : list(maildir.resolve("new"))) {
+            String name = p.getFileName().toString();
+            String target = name.indexOf(':') >= 0 ? name : name + ":2,";
+            try {
+                Files.move(p, cur.resolve(target));
+                moved = true;
+            } catch (NoSuchFileException | FileAlreadyExistsException e) {
+                // Another client moved it first; it is listed from cur/ below.
+            }
+        }
+        if (moved) {
+            MaildirStore.fsyncDirectory(cur);
+        }
+        List<MaildropMessage> messages = new ArrayList<>();
+        for (Path p : list(cur)) {
+            String name = p.getFileName().toString();
+            String base = baseName(name);
+            long size;
+            try {
+                size = crlfSize(p, base);
+            } catch (NoSuchFileException e) {
+                continue;
+            }
+            messages.add(new MaildropMessage(uidOf(base), base, name, size));
+        }
+        messages.sort(DELIVERY_ORDER);
+        return new Maildrop(account, maildir, messages);
+    }
+
+    /** The message's bytes as stored (LF line ends). Throws NoSuchFileException if it was removed. */
+    public static byte[] read(Maildrop drop, MaildropMessage message) throws IOException {
+        Path listed = drop.maildir().resolve("cur").resolve(message.fileName());
+        try {
+            return Files.readAllBytes(listed);
+        } catch (NoSuchFileException e) {
+            Path renamed = find(drop.maildir(), message.baseName());
+            if (renamed == null) {
+                throw e;
+            }
+            return Files.readAllBytes(renamed);
+        }
+    }
+
+    /**
+     * Deletes the given messages (the UPDATE state). A message already gone counts as deleted.
+     * Returns how many could not be deleted.
+     */
+    public static int delete(Maildrop drop, List<MaildropMessage> marked) {
+        int failed = 0;
+        Path cur = drop.maildir().resolve("cur");
+        for (MaildropMessage m : marked) {
+            try {
+                if (!Files.deleteIfExists(cur.resolve(m.fileName()))) {
+                    Path renamed = find(drop.maildir(), m.baseName());
+                    if (renamed != null) {
+                        Files.deleteIfExists(renamed);
+                    }
+                }
+            } catch (IOException e) {
+                failed++;
+            }
+        }
+        if (!marked.isEmpty()) {
+            try {
+                MaildirStore.fsyncDirectory(cur);
+            } catch (IOException e) {
+                // The unlinks happened; only their durability across a crash is uncertain.
+            }
+        }
+        return failed;
+    }
+
+    /** The base name of a Maildir file name: everything before the ":2," info. */
+    public static String baseName(String fileName) {
+        int colon = fileName.indexOf(':');
+        return colon < 0 ? fileName : fileName.substring(0, colon);
+    }
+
+    /** The RFC 1939 unique-id of a base name: itself if valid, else a stable hash of it. */
+    public static String uidOf(String baseName) {
+        boolean valid = !baseName.isEmpty() && baseName.length() <= 70
+                && baseName.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
+        if (valid) {
+            return baseName;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(baseName.getBytes(StandardCharsets.UTF_8));
+            return "H" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Delivery order: the leading seconds of the name, then the per-process counter, then the name. */
+    static final Comparator<MaildropMessage> DELIVERY_ORDER = Comparator
+            .comparingLong((MaildropMessage m) -> leadingNumber(LEADING_SECONDS, m.baseName()))
+            .thenComparingLong(m -> leadingNumber(COUNTER, m.baseName()))
+            .thenComparing(MaildropMessage::baseName);
+
+    private static long leadingNumber(Pattern p, String name) {
+        Matcher m = p.matcher(name);
+        return m.find() ? Long.parseLong(m.group(1)) : Long.MAX_VALUE;
+    }
+
+    private static long crlfSize(Path file, String base) throws IOException {
+        Matcher m = CRLF_SIZE.matcher(base);
+        if (m.find()) {
+            try {
+                return Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                // fall through and count
+            }
+        }
+        long size = 0;
+        boolean lastCr = false;
+        int last = -1;
+        byte[] buf = new byte[16 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                for (int i = 0; i < n; i++) {
+                    byte b = buf[i];
+                    if (b == '\n' && !lastCr) {
+                        size++;
+                    }
+                    lastCr = b == '\r';
+                    last = b;
+                }
+                size += n;
+            }
+        }
+        if (last >= 0 && last != '\n') {
+            size += 2;
+        }
+        return size;
+    }
+
+    private static Path find(Path maildir, String baseName) throws IOException {
+        for (String sub : new String[] {"cur", "new"}) {
+            for (Path p : list(maildir.resolve(sub))) {
+                if (baseName(p.getFileName().toString()).equals(baseName)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return files;
+        }
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                if (!p.getFileName().toString().startsWith(".") && Files.isRegularFile(p)) {
+                    files.add(p);
+                }
+            }
+        }
+        return files;
+    }
+}
