@@ -54,7 +54,7 @@ final class ImapProcessor {
     private String account;
     private SelectedMailbox selected;
     /** The last few messages read, so partial fetches of one message do not re-read its file. */
-    private final Map<Path, ImapMessage> cache = new LinkedHashMap<>(4, 0.75f, true);
+    private final Map<String, ImapMessage> cache = new LinkedHashMap<>(4, 0.75f, true);
     private static final int CACHE_ENTRIES = 3;
     private static final long CACHE_BYTES = 16L << 20;
 
@@ -479,17 +479,35 @@ final class ImapProcessor {
 
     // ---- messages
 
+    /**
+     * The message's bytes with LF line ends. Another session (or POP3, or mutt) may rename the file to
+     * change its flags at any moment, so a vanished path is looked up again once.
+     */
+    private byte[] readLf(FolderIndex index, MessageRecord r) throws IOException {
+        try {
+            return Files.readAllBytes(r.file());
+        } catch (NoSuchFileException e) {
+            index.refresh();
+            MessageRecord again = index.get(r.uid());
+            if (again == null) {
+                throw e;
+            }
+            return Files.readAllBytes(again.file());
+        }
+    }
+
     private ImapMessage load(MessageRecord r) {
-        ImapMessage m = cache.get(r.file());
+        String key = selected.index.dir() + "#" + r.uid();
+        ImapMessage m = cache.get(key);
         if (m != null) {
             return m;
         }
         try {
-            m = new ImapMessage(MaildirStore.lfToCrlf(Files.readAllBytes(r.file())));
+            m = new ImapMessage(MaildirStore.lfToCrlf(readLf(selected.index, r)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        cache.put(r.file(), m);
+        cache.put(key, m);
         // keep at most a few messages and, beyond the newest, not too many bytes
         long total = 0;
         for (ImapMessage c : cache.values()) {
@@ -563,6 +581,11 @@ final class ImapProcessor {
                 if (now.containsKey(uid)) {
                     selected.updateFlags(uid, now.get(uid));
                     flagsChanged = true;
+                    r = selected.index.get(uid); // the file was renamed
+                    if (r == null) {
+                        vanished = true;
+                        continue;
+                    }
                 }
             } else if (atts.contains(FetchAttribute.Simple.FLAGS)) {
                 selected.updateFlags(uid, r.flags());
@@ -675,7 +698,7 @@ final class ImapProcessor {
             }
             byte[] lf;
             try {
-                lf = Files.readAllBytes(r.file());
+                lf = readLf(selected.index, r);
             } catch (NoSuchFileException e) {
                 continue;
             }

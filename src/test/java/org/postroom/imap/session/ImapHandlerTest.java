@@ -114,6 +114,29 @@ class ImapHandlerTest {
     }
 
     @Test
+    void firstFetchWithoutPeekShouldReadTheFileItJustRenamed() {
+        fx.deliver("alice@example.test", ImapFixture.message("fresh", "unread body"));
+        FakeSessionContext s = fx.alice();
+        s.feed("a1 SELECT INBOX\r\n");
+        String out = s.feed("a2 UID FETCH 1 BODY[]\r\n");
+        assertContains(out, "unread body\r\n FLAGS (\\Seen \\Recent))\r\n");
+        assertContains(out, "a2 OK");
+    }
+
+    @Test
+    void fetchShouldFollowAFileRenamedByAnotherProgram() throws Exception {
+        fx.deliver("alice@example.test", ImapFixture.message("moved", "still here"));
+        FakeSessionContext s = fx.alice();
+        s.feed("a1 SELECT INBOX\r\n");
+        Path cur = fx.store.inbox("alice@example.test").resolve("cur");
+        try (var files = Files.list(cur)) {
+            Path f = files.findFirst().orElseThrow();
+            Files.move(f, cur.resolve(f.getFileName() + "F"));
+        }
+        assertContains(s.feed("a2 FETCH 1 BODY.PEEK[TEXT]\r\n"), "still here\r\n");
+    }
+
+    @Test
     void storeShouldChangeFlagsOnDiskAndExpungeShouldDelete() throws Exception {
         fx.deliver("alice@example.test", ImapFixture.message("one", "1"));
         fx.deliver("alice@example.test", ImapFixture.message("two", "2"));
