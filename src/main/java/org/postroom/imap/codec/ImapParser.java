@@ -56,7 +56,7 @@ public final class ImapParser {
         ImapCommand cmd;
         try {
             cmd = command(verb);
-        } catch (IllegalArgumentException | DateTimeParseException e) {
+        } catch (RuntimeException e) {
             throw error(e.getMessage() == null ? "Invalid arguments" : e.getMessage());
         }
         end();
@@ -573,7 +573,7 @@ public final class ImapParser {
 
     private long number() throws ImapParseException {
         int start = p;
-        while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - start < 19) {
+        while (p < b.length && b[p] >= '0' && b[p] <= '9' && p - start < 18) {
             p++;
         }
         if (p == start) {

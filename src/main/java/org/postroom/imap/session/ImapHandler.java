@@ -140,13 +140,28 @@ public final class ImapHandler implements ProtocolHandler {
                     request = ImapParser.parse(c.bytes());
                 } catch (ImapParseException e) {
                     String reply = e.getMessage().startsWith("[BADCHARSET") ? " NO " : " BAD ";
-                    ctx.send((e.tag() == null ? "*" : e.tag()) + reply + e.getMessage() + "\r\n");
+                    ctx.send((e.tag() == null ? "*" : e.tag()) + reply + printable(e.getMessage()) + "\r\n");
+                    countBad();
+                    continue;
+                } catch (RuntimeException e) {
+                    log.debug("unparseable IMAP command", e);
+                    ctx.send("* BAD Invalid command\r\n");
                     countBad();
                     continue;
                 }
                 dispatch(request);
             }
         }
+    }
+
+    /** Reply text never carries the client's control characters (a CR or LF would break framing). */
+    private static String printable(String text) {
+        StringBuilder sb = new StringBuilder(Math.min(text.length(), 200));
+        for (int i = 0; i < text.length() && i < 200; i++) {
+            char c = text.charAt(i);
+            sb.append(c < ' ' || c == 127 ? '?' : c);
+        }
+        return sb.toString();
     }
 
     private void countBad() {
