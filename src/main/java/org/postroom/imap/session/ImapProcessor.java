@@ -300,7 +300,8 @@ final class ImapProcessor {
     private String rename(String fromName, String toName) throws IOException {
         String from = MailboxNames.canonical(fromName);
         String to = MailboxNames.canonical(toName);
-        if (!MailboxNames.isInbox(from) && MailboxNames.problem(from) != null || !folderExists(from)) {
+        boolean implied = !folderExists(from) && allFolders().keySet().stream().anyMatch(n -> n.startsWith(from + "/"));
+        if (!MailboxNames.isInbox(from) && MailboxNames.problem(from) != null || !folderExists(from) && !implied) {
             return "NO [NONEXISTENT] Mailbox does not exist";
         }
         String problem = MailboxNames.isInbox(to) ? "Cannot rename onto INBOX" : MailboxNames.problem(to);
