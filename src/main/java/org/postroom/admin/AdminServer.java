@@ -50,14 +50,30 @@ public final class AdminServer {
         return admin;
     }
 
-    /** What POST /reload runs: returns the JSON answer, throws ConfigError for a bad config. */
-    public interface ReloadAction {
-        Map<String, Object> reload();
+    /** An admin action: returns the JSON answer (POST /reload throws ConfigError for a bad config). */
+    public interface JsonAction {
+        Map<String, Object> run();
     }
 
-    private volatile ReloadAction reloadAction;
+    private volatile JsonAction reloadAction;
 
-    public void onReload(ReloadAction action) {
+    /** Registers a POST endpoint that runs {@code action} and answers its result as JSON. */
+    public void onAction(String path, JsonAction action) {
+        server.createContext(path, ex -> {
+            if (!ex.getRequestMethod().equals("POST")) {
+                respond(ex, 405, "text/plain", "use POST\n");
+                return;
+            }
+            try {
+                respond(ex, 200, "application/json", JSON.writeValueAsString(action.run()) + "\n");
+            } catch (RuntimeException e) {
+                respond(ex, 500, "application/json",
+                        JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))) + "\n");
+            }
+        });
+    }
+
+    public void onReload(JsonAction action) {
         this.reloadAction = action;
     }
 
@@ -66,13 +82,13 @@ public final class AdminServer {
             respond(ex, 405, "text/plain", "use POST\n");
             return;
         }
-        ReloadAction action = reloadAction;
+        JsonAction action = reloadAction;
         if (action == null) {
             respond(ex, 503, "application/json", "{\"error\":\"reload not available\"}\n");
             return;
         }
         try {
-            respond(ex, 200, "application/json", JSON.writeValueAsString(action.reload()) + "\n");
+            respond(ex, 200, "application/json", JSON.writeValueAsString(action.run()) + "\n");
         } catch (org.postroom.config.ConfigError e) {
             respond(ex, 400, "application/json", JSON.writeValueAsString(Map.of("error", e.getMessage())) + "\n");
         } catch (RuntimeException e) {

@@ -56,6 +56,7 @@ public final class Engine implements AutoCloseable {
      */
     public static Engine start(Config root, java.util.function.Supplier<Config> reloadSource) {
         Settings settings = Settings.from(root);
+        org.postroom.multipop.MultiPopOptions.from(root);
         try {
             Files.createDirectories(settings.dataDir().resolve("mail"));
             Files.createDirectories(settings.dataDir().resolve("spool"));
@@ -88,6 +89,10 @@ public final class Engine implements AutoCloseable {
             Engine engine = new Engine(system, s, admin, reloadSource);
             if (admin != null) {
                 admin.onReload(() -> engine.reload().toJson());
+                admin.onAction("/multipop/run", () -> {
+                    s.runMultiPop().run();
+                    return Map.of("started", true);
+                });
             }
             return engine;
         } catch (ExecutionException e) {

@@ -17,6 +17,7 @@ import org.postroom.inbound.InboundGuardian;
 import org.postroom.inbound.InboundProtocol;
 import org.postroom.inbound.InboundProtocols;
 import org.postroom.metrics.Metrics;
+import org.postroom.multipop.MultiPopRouter;
 import org.postroom.queue.OutboundSpool;
 import org.postroom.store.MaildirStore;
 import org.postroom.tls.ServerTls;
@@ -50,8 +51,15 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
 
     private record ListenerReport(InboundGuardian.BindResult result) implements Command {}
 
-    /** The running engine's shared services and where each listener is bound. */
-    public record Started(EngineServices services, Map<String, InetSocketAddress> listeners) {}
+    /** The running engine's shared services, where each listener is bound, and on-demand actions. */
+    public record Started(EngineServices services, Map<String, InetSocketAddress> listeners, Runnable runMultiPop) {}
+
+    private final ActorRef<MultiPopRouter.Command> multipop;
+
+    /** Starts a MultiPOP cycle now (admin POST /multipop/run); thread-safe. */
+    private void runMultiPop() {
+        multipop.tell(new MultiPopRouter.RunNow());
+    }
 
     /** How long open sessions get to finish when the engine stops. */
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
@@ -91,20 +99,29 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                     InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind());
             guardians.put(protocol.kind(), guardian);
         }
+        // MultiPOP collection; the router supervises itself (restart with back-off).
+        this.multipop = ctx.spawn(MultiPopRouter.create(services), "multipop");
+        reloadListeners.add(s -> multipop.tell(new MultiPopRouter.UpdateSettings(s.multipop())));
         if (guardians.isEmpty()) {
-            started.complete(new Started(services, Map.of()));
+            started.complete(new Started(services, Map.of(), this::runMultiPop));
         }
         registerShutdownTasks(ctx);
     }
 
     private void registerShutdownTasks(ActorContext<Command> ctx) {
-        CoordinatedShutdown cs = CoordinatedShutdown.get(ctx.getSystem());
+        // Tasks run on other threads: capture the system, never use ctx inside them.
+        org.apache.pekko.actor.typed.ActorSystem<Void> system = ctx.getSystem();
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
         cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-listeners",
                 () -> all(g -> AskPattern.ask(g, InboundGuardian.Unbind::new, Duration.ofSeconds(5),
-                        ctx.getSystem().scheduler())));
+                        system.scheduler())));
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-sessions",
                 () -> all(g -> AskPattern.ask(g, r -> new InboundGuardian.ShutdownSessions(SHUTDOWN_GRACE, r),
-                        SHUTDOWN_GRACE.plusSeconds(2), ctx.getSystem().scheduler())));
+                        SHUTDOWN_GRACE.plusSeconds(2), system.scheduler()))
+                        // Let the TCP layer write the goodbyes before the actor system goes away.
+                        .thenCompose(done -> org.apache.pekko.pattern.Patterns.after(Duration.ofMillis(200),
+                                system.classicSystem().scheduler(), system.executionContext(),
+                                () -> CompletableFuture.completedFuture(done))));
     }
 
     private CompletionStage<Done> all(java.util.function.Function<ActorRef<InboundGuardian.Command>,
@@ -128,7 +145,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         if (report.result() instanceof InboundGuardian.Bound b) {
             bound.put(b.kind(), b.address());
             if (bound.size() == guardians.size()) {
-                started.complete(new Started(services, Map.copyOf(bound)));
+                started.complete(new Started(services, Map.copyOf(bound), this::runMultiPop));
             }
         } else if (report.result() instanceof InboundGuardian.BindError e) {
             started.completeExceptionally(new EngineStartException(

@@ -247,7 +247,11 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> onShutdown() {
         if (!closing) {
             handler.onShutdown(context);
-            context.close();
+            // A handler with work in hand (a message being fsynced) answers it first and closes itself;
+            // the guardian's grace period bounds the wait.
+            if (awaiting == 0) {
+                context.close();
+            }
         }
         return settle();
     }
@@ -256,8 +260,9 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> settle() {
         flush();
         if (endSent) {
-            stopped = true;
-            return Behaviors.stopped();
+            // The output completes after its last bytes; the coupled input then ends (InputEnded) and
+            // the actor stops, so a session is counted out only once its connection has closed.
+            return this;
         }
         if (pendingAck != null && awaiting == 0 && !closing && pendingOutput.size() < OUTPUT_BACKLOG_LIMIT) {
             pendingAck.tell(InputAck.INSTANCE);

@@ -1,0 +1,52 @@
+package org.postroom.smtp.session;
+
+import org.postroom.auth.Accounts;
+import org.postroom.config.Settings;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * What one SMTP session needs to know, read once per listener from {@link Settings} and
+ * {@link Accounts}: which listener, the host name, the limits ({@code inbound.max-message-size},
+ * {@code max-recipients}, {@code max-bad-commands}, {@code max-line-length}, {@code idle-timeout}),
+ * the local domains and which local accounts exist, and whether STARTTLS may be offered (only when
+ * the listener also has a certificate; false from {@link #from}: STARTTLS belongs to the security issue).
+ */
+public record SmtpSessionConfig(
+        SmtpListener listener,
+        String hostname,
+        long maxMessageSize,
+        int maxRecipients,
+        int maxBadCommands,
+        int maxLineLength,
+        Duration idleTimeout,
+        List<String> localDomains,
+        Predicate<String> accountExists,
+        boolean startTls) {
+
+    /**
+     * SMTP command lines (and AUTH lines) are at most this long with their CRLF, whatever
+     * {@code inbound.max-line-length} allows (a smaller value there lowers it): issue 2 and RFC 5321's
+     * text-line limit say a line over 1000 octets gets 500.
+     */
+    public static final int MAX_COMMAND_LINE = 1000;
+
+    public static SmtpSessionConfig from(Settings settings, Accounts accounts, SmtpListener listener) {
+        Settings.InboundSettings in = settings.inbound();
+        return new SmtpSessionConfig(listener, settings.hostname(), in.maxMessageSize(), in.maxRecipients(),
+                in.maxBadCommands(), Math.min(in.maxLineLength(), MAX_COMMAND_LINE), in.idleTimeout(), settings.localDomains(),
+                accounts::exists, false);
+    }
+
+    /** The same, with STARTTLS offered when the listener has a certificate (off by default until the security issue). */
+    public SmtpSessionConfig withStartTls(boolean on) {
+        return new SmtpSessionConfig(listener, hostname, maxMessageSize, maxRecipients, maxBadCommands, maxLineLength,
+                idleTimeout, localDomains, accountExists, on);
+    }
+
+    public boolean isLocalDomain(String domain) {
+        return localDomains.contains(domain);
+    }
+}
