@@ -61,6 +61,8 @@ class ImapIntegrationTest {
               { address = "u7@example.test", password = "pw" }
               { address = "u8@example.test", password = "pw" }
               { address = "u9@example.test", password = "pw" }
+              { address = "u10@example.test", password = "pw" }
+              { address = "u11@example.test", password = "pw" }
             ]
             """);
 
@@ -377,5 +379,70 @@ class ImapIntegrationTest {
         assertEquals(0, p.exitValue(), output);
         assertTrue(output.contains("imaplib OK"), output);
         java.nio.file.Files.deleteIfExists(script);
+    }
+
+    @Test
+    void aMessageSentOverSmtpShouldBeReadOverImap() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.postroom.inbound.InboundProtocols.all().stream()
+                .anyMatch(p -> p.kind().equals("smtp")), "the SMTP listener is not part of this build");
+        Properties smtp = new Properties();
+        smtp.put("mail.smtp.host", "127.0.0.1");
+        smtp.put("mail.smtp.port", String.valueOf(engine.port("smtp")));
+        smtp.put("mail.smtp.connectiontimeout", "10000");
+        smtp.put("mail.smtp.timeout", "10000");
+        MimeMessage out = new MimeMessage(Session.getInstance(smtp));
+        out.setFrom(new InternetAddress("bob@example.test"));
+        out.setRecipient(Message.RecipientType.TO, new InternetAddress("u10@example.test"));
+        out.setSubject("Over SMTP \u00e9t\u00e9", "UTF-8");
+        out.setText("Caf\u00e9 cr\u00e8me\r\n.dotted\r\n", "UTF-8");
+        jakarta.mail.Transport.send(out);
+
+        Store store = connect("u10@example.test");
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            await().atMost(Duration.ofSeconds(10)).until(() -> inbox.getMessageCount() == 1);
+            inbox.open(Folder.READ_ONLY);
+            Message in = inbox.getMessage(1);
+            assertEquals("Over SMTP \u00e9t\u00e9", in.getSubject());
+            assertEquals("Caf\u00e9 cr\u00e8me\r\n.dotted\r\n", in.getContent());
+            assertEquals(1, inbox.search(new BodyTerm("cr\u00e8me")).length);
+        } finally {
+            store.close();
+        }
+    }
+
+    @Test
+    void imapAndPop3ShouldShareTheMaildir() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.postroom.inbound.InboundProtocols.all().stream()
+                .anyMatch(p -> p.kind().equals("pop3")), "the POP3 listener is not part of this build");
+        deliver("u11@example.test", msg("shared", "read me twice"));
+        Store imap = connect("u11@example.test");
+        try {
+            Folder inbox = imap.getFolder("INBOX");
+            inbox.open(Folder.READ_WRITE);
+            Message m = inbox.getMessage(1);
+            assertEquals("shared", m.getSubject()); // IMAP moved it to cur/ and set \Seen on the way
+
+            Properties pop = new Properties();
+            pop.put("mail.pop3.connectiontimeout", "10000");
+            pop.put("mail.pop3.timeout", "10000");
+            Store pop3 = Session.getInstance(pop).getStore("pop3");
+            pop3.connect("127.0.0.1", engine.port("pop3"), "u11@example.test", "pw");
+            try {
+                Folder popInbox = pop3.getFolder("INBOX");
+                popInbox.open(Folder.READ_WRITE);
+                assertEquals(1, popInbox.getMessageCount());
+                Message p = popInbox.getMessage(1);
+                assertEquals("read me twice\r\n", p.getContent());
+                p.setFlag(Flags.Flag.DELETED, true);
+                popInbox.close(true);
+            } finally {
+                pop3.close();
+            }
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> inbox.getMessageCount() >= 0 && m.isExpunged());
+        } finally {
+            imap.close();
+        }
     }
 }

@@ -58,7 +58,7 @@ class ImapServerTooBusyIntegrationTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.io.IOException {
             socket.close();
         }
     }
