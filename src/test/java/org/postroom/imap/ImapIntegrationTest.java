@@ -63,6 +63,7 @@ class ImapIntegrationTest {
               { address = "u9@example.test", password = "pw" }
               { address = "u10@example.test", password = "pw" }
               { address = "u11@example.test", password = "pw" }
+              { address = "u12@example.test", password = "pw" }
             ]
             """);
 
@@ -443,6 +444,29 @@ class ImapIntegrationTest {
                     .until(() -> inbox.getMessageCount() >= 0 && m.isExpunged());
         } finally {
             imap.close();
+        }
+    }
+
+    @Test
+    void aLargeMessageShouldArriveWholeThroughPartialFetches() throws Exception {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 5000; i++) {
+            body.append("line ").append(i).append(" of a long message, padded to be a bit longer\n");
+        }
+        deliver("u12@example.test", msg("big", body.toString()));
+        Store store = connect("u12@example.test");
+        try {
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            Message m = inbox.getMessage(1);
+            String expected = body.toString().replace("\n", "\r\n") + "\r\n";
+            assertEquals(expected, m.getContent());
+            ByteArrayOutputStream whole = new ByteArrayOutputStream();
+            m.writeTo(whole);
+            assertTrue(whole.toString(StandardCharsets.UTF_8).endsWith(expected));
+            assertEquals(whole.size(), m.getSize()); // RFC822.SIZE counts CRLF, as sent
+        } finally {
+            store.close();
         }
     }
 }
