@@ -64,6 +64,7 @@ class ImapIntegrationTest {
               { address = "u10@example.test", password = "pw" }
               { address = "u11@example.test", password = "pw" }
               { address = "u12@example.test", password = "pw" }
+              { address = "u13@example.test", password = "pw" }
             ]
             """);
 
@@ -465,6 +466,28 @@ class ImapIntegrationTest {
             m.writeTo(whole);
             assertTrue(whole.toString(StandardCharsets.UTF_8).endsWith(expected));
             assertEquals(whole.size(), m.getSize()); // RFC822.SIZE counts CRLF, as sent
+        } finally {
+            store.close();
+        }
+    }
+
+    @Test
+    void clientShouldUpgradeToTlsWithStartTls() throws Exception {
+        deliver("u13@example.test", msg("secret", "over TLS"));
+        Properties p = new Properties();
+        p.put("mail.imap.starttls.enable", "true");
+        p.put("mail.imap.starttls.required", "true");
+        p.put("mail.imap.ssl.trust", "*");
+        p.put("mail.imap.ssl.checkserveridentity", "false");
+        p.put("mail.imap.connectiontimeout", "10000");
+        p.put("mail.imap.timeout", "10000");
+        Store store = Session.getInstance(p).getStore("imap");
+        store.connect("127.0.0.1", engine.port("imap"), "u13@example.test", "pw");
+        try {
+            assertFalse(((org.eclipse.angus.mail.imap.IMAPStore) store).hasCapability("STARTTLS"));
+            Folder inbox = store.getFolder("INBOX");
+            inbox.open(Folder.READ_ONLY);
+            assertEquals("over TLS\r\n", inbox.getMessage(1).getContent());
         } finally {
             store.close();
         }

@@ -54,7 +54,8 @@ public final class ImapDecoder {
     private int pos;
     private int limit;
 
-    private final ByteArrayOutputStream command = new ByteArrayOutputStream();
+    private ByteArrayOutputStream command = new ByteArrayOutputStream();
+    private static final int KEEP = 64 * 1024;
     private Mode mode = Mode.LINE;
     private long remaining;
     private int lineLength;
@@ -199,7 +200,7 @@ public final class ImapDecoder {
                     }
                     long[] literal = trailingLiteral(bytes, bytes.length);
                     if (literal == null) {
-                        command.reset();
+                        releaseBuffers();
                         lineLength = 0;
                         return new Frame.Command(bytes);
                     }
@@ -234,6 +235,22 @@ public final class ImapDecoder {
                 }
                 default -> throw new IllegalStateException();
             }
+        }
+    }
+
+    /** Forgets the command just returned; a big APPEND's buffers are dropped, not kept for the session. */
+    private void releaseBuffers() {
+        if (command.size() > KEEP) {
+            command = new ByteArrayOutputStream();
+        } else {
+            command.reset();
+        }
+        if (in.length > KEEP && limit - pos < KEEP) {
+            byte[] smaller = new byte[Math.max(256, limit - pos)];
+            System.arraycopy(in, pos, smaller, 0, limit - pos);
+            in = smaller;
+            limit -= pos;
+            pos = 0;
         }
     }
 

@@ -372,6 +372,9 @@ final class ImapProcessor {
 
     private String subscribe(String mailbox, boolean on) throws IOException {
         String name = MailboxNames.canonical(mailbox);
+        if (on && !MailboxNames.isInbox(name) && MailboxNames.problem(name) != null) {
+            return "NO [CANNOT] " + MailboxNames.problem(name);
+        }
         synchronized (registry) {
             Set<String> subs = subscriptions();
             boolean changed = on ? subs.add(name) : subs.remove(name);
