@@ -280,6 +280,10 @@ public final class ImapHandler implements ProtocolHandler {
             } else if (!out.isEmpty()) {
                 ctx.send(ByteString.fromArray(out.bytes()));
             }
+            if (error == null && processor.hasPendingFetch()) {
+                blocking(tag, processor::continueFetch, after); // the next piece of a big FETCH
+                return;
+            }
             if (after != null) {
                 after.run();
             }

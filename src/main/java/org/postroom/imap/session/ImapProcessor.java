@@ -131,6 +131,15 @@ final class ImapProcessor {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        if (done == null) {
+            pendingTag = tag;
+            pendingCommand = cmd;
+            return; // a FETCH continues in continueFetch
+        }
+        finish(tag, cmd, done, out);
+    }
+
+    private void finish(String tag, ImapCommand cmd, String done, Responses out) throws IOException {
         if (selected != null && done.startsWith("OK") || selected != null && done.startsWith("NO")) {
             boolean seqCommand = (cmd instanceof ImapCommand.Fetch f && !f.uid())
                     || (cmd instanceof ImapCommand.Store s && !s.uid())
@@ -138,6 +147,28 @@ final class ImapProcessor {
             selected.sync(!seqCommand, out);
         }
         out.line(tag + " " + done);
+    }
+
+    /** True while a FETCH has more messages to send: the handler calls {@link #continueFetch}. */
+    boolean hasPendingFetch() {
+        return pendingFetch != null;
+    }
+
+    /** The next batch of a big FETCH (and its completion once the last message is out). */
+    void continueFetch(Responses out) throws IOException {
+        String done;
+        try {
+            done = fetchBatch(out);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        if (done != null) {
+            String tag = pendingTag;
+            ImapCommand cmd = pendingCommand;
+            pendingTag = null;
+            pendingCommand = null;
+            finish(tag, cmd, done, out);
+        }
     }
 
     /** Untagged updates for a session in IDLE (or after NOOP). */
@@ -562,6 +593,29 @@ final class ImapProcessor {
         return "OK " + c.name() + " completed";
     }
 
+    /** A FETCH too big for one response buffer: what is left of it. */
+    private static final class PendingFetch {
+        final ImapCommand.Fetch command;
+        final List<FetchAttribute> atts;
+        final boolean setsSeen;
+        final java.util.ArrayDeque<Integer> msns;
+        boolean vanished;
+
+        PendingFetch(ImapCommand.Fetch command, List<FetchAttribute> atts, boolean setsSeen, List<Integer> msns) {
+            this.command = command;
+            this.atts = atts;
+            this.setsSeen = setsSeen;
+            this.msns = new java.util.ArrayDeque<>(msns);
+        }
+    }
+
+    /** A FETCH answer is sent in pieces of about this size, so memory stays bounded. */
+    static final int FETCH_BATCH_BYTES = 4 << 20;
+    private PendingFetch pendingFetch;
+    private String pendingTag;
+    private ImapCommand pendingCommand;
+
+    /** Starts a FETCH; returns null when it goes on in further batches. */
     private String fetch(ImapCommand.Fetch c, Responses out) throws IOException {
         List<FetchAttribute> atts = new ArrayList<>(c.attributes());
         if (c.uid() && !atts.contains(FetchAttribute.Simple.UID)) {
@@ -570,16 +624,26 @@ final class ImapProcessor {
         boolean setsSeen = !selected.readOnly && atts.stream().anyMatch(a ->
                 a == FetchAttribute.Simple.RFC822 || a == FetchAttribute.Simple.RFC822_TEXT
                         || (a instanceof BodySection s && !s.peek()));
-        boolean vanished = false;
-        for (int msn : selected.resolve(c.set(), c.uid())) {
+        pendingFetch = new PendingFetch(c, atts, setsSeen, selected.resolve(c.set(), c.uid()));
+        return fetchBatch(out);
+    }
+
+    private String fetchBatch(Responses out) throws IOException {
+        PendingFetch f = pendingFetch;
+        List<FetchAttribute> atts = f.atts;
+        while (!f.msns.isEmpty()) {
+            if (out.size() > FETCH_BATCH_BYTES) {
+                return null;
+            }
+            int msn = f.msns.poll();
             long uid = selected.uid(msn);
             MessageRecord r = selected.index.get(uid);
             if (r == null) {
-                vanished = true;
+                f.vanished = true;
                 continue;
             }
             boolean flagsChanged = false;
-            if (setsSeen && !r.flags().contains("\\Seen")) {
+            if (f.setsSeen && !r.flags().contains("\\Seen")) {
                 Map<Long, Set<String>> now = selected.index.setFlags(List.of(uid), FolderIndex.FlagMode.ADD,
                         Set.of("\\Seen"));
                 if (now.containsKey(uid)) {
@@ -587,7 +651,7 @@ final class ImapProcessor {
                     flagsChanged = true;
                     r = selected.index.get(uid); // the file was renamed
                     if (r == null) {
-                        vanished = true;
+                        f.vanished = true;
                         continue;
                     }
                 }
@@ -612,10 +676,11 @@ final class ImapProcessor {
             }
             out.line(")");
         }
-        if (setsSeen) {
+        pendingFetch = null;
+        if (f.setsSeen) {
             store.watchers().notifyChanged(account);
         }
-        return vanished ? "NO Some messages were expunged by another session" : "OK " + c.name() + " completed";
+        return f.vanished ? "NO Some messages were expunged by another session" : "OK " + f.command.name() + " completed";
     }
 
     private void writeAttribute(FetchAttribute a, int msn, long uid, MessageRecord r, Responses out) {

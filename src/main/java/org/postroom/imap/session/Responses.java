@@ -25,6 +25,10 @@ final class Responses {
         return out.toByteArray();
     }
 
+    int size() {
+        return out.size();
+    }
+
     boolean isEmpty() {
         return out.size() == 0;
     }

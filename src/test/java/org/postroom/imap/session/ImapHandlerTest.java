@@ -124,6 +124,25 @@ class ImapHandlerTest {
     }
 
     @Test
+    void aFetchBiggerThanOneBatchShouldArriveWholeAndInOrder() {
+        String big = "y".repeat(99) + "\n";
+        for (int i = 1; i <= 3; i++) {
+            fx.deliver("alice@example.test", ImapFixture.message("big" + i, big.repeat(20_000)));
+        }
+        FakeSessionContext s = fx.alice();
+        s.feed("a1 SELECT INBOX\r\n");
+        String out = s.feed("a2 FETCH 1:* (BODY[TEXT])\r\na3 NOOP\r\n");
+        int one = out.indexOf("* 1 FETCH (BODY[TEXT] {");
+        int two = out.indexOf("* 2 FETCH (BODY[TEXT] {");
+        int three = out.indexOf("* 3 FETCH (BODY[TEXT] {");
+        int done = out.indexOf("a2 OK FETCH completed");
+        assertTrue(one >= 0 && one < two && two < three && three < done, out.substring(0, 100) + " " + one + " "
+                + two + " " + three + " " + done);
+        assertTrue(out.indexOf("a3 OK") > done);
+        assertEquals(3, out.split("FLAGS \\(\\\\Seen \\\\Recent\\)", -1).length - 1);
+    }
+
+    @Test
     void fetchShouldFollowAFileRenamedByAnotherProgram() throws Exception {
         fx.deliver("alice@example.test", ImapFixture.message("moved", "still here"));
         FakeSessionContext s = fx.alice();
