@@ -66,4 +66,28 @@ class ImapLifecycleIntegrationTest {
             engine.close();
         }
     }
+
+    @Test
+    void statusShouldShowLoggedInAndIdlingSessions() throws Exception {
+        try (TestEngine engine = TestEngine.start("");
+             Socket s = new Socket("127.0.0.1", engine.port("imap"))) {
+            BufferedReader in = reader(s);
+            assertTrue(in.readLine().startsWith("* OK"));
+            s.getOutputStream().write("a LOGIN alice wrong\r\nb LOGIN alice alice-pw\r\nc IDLE\r\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            assertTrue(in.readLine().startsWith("a NO"));
+            assertTrue(in.readLine().startsWith("b OK"));
+            assertEquals("+ idling", in.readLine());
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> imap = (java.util.Map<String, Object>) engine.metrics().status().get("imap");
+            assertEquals(1L, imap.get("loggedIn"));
+            assertEquals(1L, imap.get("idling"));
+            assertEquals(1L, imap.get("failedLogins"));
+            s.getOutputStream().write("DONE\r\nd LOGOUT\r\n".getBytes(StandardCharsets.UTF_8));
+            assertEquals("c OK IDLE terminated", in.readLine());
+            await().atMost(Duration.ofSeconds(10)).until(() -> ((java.util.Map<?, ?>) engine.metrics().status()
+                    .get("imap")).get("loggedIn").equals(0L));
+            assertEquals(0L, ((java.util.Map<?, ?>) engine.metrics().status().get("imap")).get("idling"));
+        }
+    }
 }

@@ -46,9 +46,18 @@ public final class ImapHandler implements ProtocolHandler {
     private boolean notified;
     private AutoCloseable watch;
     private int badCommands;
+    private final ImapStats stats;
+    private boolean countedIn;
+    private boolean countedIdle;
 
     public ImapHandler(Settings settings, Accounts accounts, MaildirStore store, MailboxRegistry registry) {
+        this(settings, accounts, store, registry, new ImapStats());
+    }
+
+    public ImapHandler(Settings settings, Accounts accounts, MaildirStore store, MailboxRegistry registry,
+                       ImapStats stats) {
         this.settings = settings;
+        this.stats = stats;
         this.store = store;
         this.processor = new ImapProcessor(accounts, store, registry);
         Settings.InboundSettings in = settings.inbound();
@@ -95,6 +104,11 @@ public final class ImapHandler implements ProtocolHandler {
 
     @Override
     public void onClosed() {
+        if (countedIn) {
+            countedIn = false;
+            stats.loggedIn.decrementAndGet();
+        }
+        idling(false);
         if (watch != null) {
             try {
                 watch.close();
@@ -172,6 +186,17 @@ public final class ImapHandler implements ProtocolHandler {
     }
 
     /** A raw line: the answer to AUTHENTICATE's continuation, or IDLE's DONE. */
+    private void idling(boolean on) {
+        if (on != countedIdle) {
+            countedIdle = on;
+            if (on) {
+                stats.idling.incrementAndGet();
+            } else {
+                stats.idling.decrementAndGet();
+            }
+        }
+    }
+
     private void onLine(String text) {
         decoder.rawLineMode(false);
         if (authTag != null) {
@@ -187,6 +212,7 @@ public final class ImapHandler implements ProtocolHandler {
         if (idleTag != null) {
             String tag = idleTag;
             idleTag = null;
+            idling(false);
             if (text.strip().equalsIgnoreCase("DONE")) {
                 ctx.send(tag + " OK IDLE terminated\r\n");
             } else {
@@ -201,6 +227,7 @@ public final class ImapHandler implements ProtocolHandler {
         ImapCommand cmd = request.command();
         boolean authenticated = processor.account() != null;
         notified = false;
+        stats.commands.incrementAndGet();
         if (cmd instanceof ImapCommand.Capability) {
             ctx.send("* CAPABILITY " + capabilities() + "\r\n" + tag + " OK CAPABILITY completed\r\n");
         } else if (cmd instanceof ImapCommand.Logout) {
@@ -248,6 +275,7 @@ public final class ImapHandler implements ProtocolHandler {
             ctx.send("* ENABLED\r\n" + tag + " OK ENABLE completed\r\n");
         } else if (cmd instanceof ImapCommand.Idle) {
             idleTag = tag;
+            idling(true);
             decoder.rawLineMode(true);
             ctx.send("+ idling\r\n");
             blocking(tag, processor::sync, null);
@@ -258,6 +286,13 @@ public final class ImapHandler implements ProtocolHandler {
 
     private void afterLogin() {
         String account = processor.account();
+        if (account == null) {
+            stats.failedLogins.incrementAndGet();
+        } else if (!countedIn) {
+            countedIn = true;
+            stats.logins.incrementAndGet();
+            stats.loggedIn.incrementAndGet();
+        }
         if (account != null && watch == null) {
             ctx.setIdleTimeout(settings.inbound().imapAutologout());
             watch = store.watchers().listen(account, ctx.callback(this::onMailboxChanged));
