@@ -310,6 +310,7 @@ public final class ImapHandler implements ProtocolHandler {
             return out;
         }, (out, error) -> {
             if (error != null) {
+                processor.abandonPending();
                 log.warn("IMAP command failed for {}", ctx.connection().sessionId(), error);
                 ctx.send(tag + " NO [SERVERBUG] Internal error: " + error.getClass().getSimpleName() + "\r\n");
             } else if (!out.isEmpty()) {

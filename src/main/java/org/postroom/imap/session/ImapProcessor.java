@@ -658,6 +658,17 @@ final class ImapProcessor {
             } else if (atts.contains(FetchAttribute.Simple.FLAGS)) {
                 selected.updateFlags(uid, r.flags());
             }
+            if (needsContent(atts)) {
+                try {
+                    load(r); // before the first byte of this answer, so a vanished file is skipped cleanly
+                } catch (UncheckedIOException e) {
+                    if (e.getCause() instanceof NoSuchFileException) {
+                        f.vanished = true;
+                        continue;
+                    }
+                    throw e;
+                }
+            }
             out.text("* " + msn + " FETCH (");
             boolean first = true;
             boolean flagsSent = false;
@@ -681,6 +692,24 @@ final class ImapProcessor {
             store.watchers().notifyChanged(account);
         }
         return f.vanished ? "NO Some messages were expunged by another session" : "OK " + f.command.name() + " completed";
+    }
+
+    private static boolean needsContent(List<FetchAttribute> atts) {
+        for (FetchAttribute a : atts) {
+            if (a instanceof BodySection || a == FetchAttribute.Simple.ENVELOPE || a == FetchAttribute.Simple.BODY
+                    || a == FetchAttribute.Simple.BODYSTRUCTURE || a == FetchAttribute.Simple.RFC822
+                    || a == FetchAttribute.Simple.RFC822_HEADER || a == FetchAttribute.Simple.RFC822_TEXT) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** After a failed command: forget any FETCH still in progress. */
+    void abandonPending() {
+        pendingFetch = null;
+        pendingTag = null;
+        pendingCommand = null;
     }
 
     private void writeAttribute(FetchAttribute a, int msn, long uid, MessageRecord r, Responses out) {

@@ -143,6 +143,24 @@ class ImapHandlerTest {
     }
 
     @Test
+    void aMessageDeletedByAnotherProgramShouldBeSkippedNotFailTheFetch() throws Exception {
+        fx.deliver("alice@example.test", ImapFixture.message("one", "1"));
+        fx.deliver("alice@example.test", ImapFixture.message("two", "2"));
+        FakeSessionContext s = fx.alice();
+        s.feed("a1 SELECT INBOX\r\n");
+        Path cur = fx.store.inbox("alice@example.test").resolve("cur");
+        try (var files = Files.list(cur)) {
+            Path first = files.sorted().findFirst().orElseThrow();
+            Files.delete(first);
+        }
+        String out = s.feed("a2 FETCH 1:2 (BODY.PEEK[TEXT])\r\n");
+        assertFalse(out.contains("SERVERBUG"), out);
+        assertContains(out, "* 2 FETCH (BODY[TEXT] {3}\r\n2\r\n)");
+        assertContains(out, "a2 NO Some messages were expunged");
+        assertContains(s.feed("a3 NOOP\r\n"), "* 1 EXPUNGE");
+    }
+
+    @Test
     void fetchShouldFollowAFileRenamedByAnotherProgram() throws Exception {
         fx.deliver("alice@example.test", ImapFixture.message("moved", "still here"));
         FakeSessionContext s = fx.alice();
