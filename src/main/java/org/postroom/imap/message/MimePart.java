@@ -40,8 +40,8 @@ public final class MimePart {
         this.type = t[0];
         this.subtype = t[1];
         this.params = ct == null ? new LinkedHashMap<>() : parseParams(ct);
-        if (ct == null && type.equals("text")) {
-            params.put("charset", "us-ascii");
+        if (type.equals("text") && !params.containsKey("charset")) {
+            params.put("charset", "us-ascii"); // RFC 2045's default, stated as Dovecot does
         }
     }
 
@@ -195,16 +195,13 @@ public final class MimePart {
         return end - bodyStart;
     }
 
-    /** Lines of the body, as BODYSTRUCTURE counts them. */
+    /** Lines of the body as BODYSTRUCTURE counts them: line ends, as Dovecot counts (a last line without one is not counted). */
     public int bodyLines() {
         int lines = 0;
         for (int i = bodyStart; i < end; i++) {
             if (data[i] == '\n') {
                 lines++;
             }
-        }
-        if (end > bodyStart && data[end - 1] != '\n') {
-            lines++;
         }
         return lines;
     }
