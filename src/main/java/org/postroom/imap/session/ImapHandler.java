@@ -131,7 +131,7 @@ public final class ImapHandler implements ProtocolHandler {
         while (!ctx.isAwaiting() && !ctx.isClosing()) {
             if (notified && idleTag != null) {
                 notified = false;
-                blocking(idleTag, processor::sync, null);
+                blocking(idleTag, this::idleSync, null);
                 continue;
             }
             Frame frame = decoder.next();
@@ -278,7 +278,7 @@ public final class ImapHandler implements ProtocolHandler {
             idling(true);
             decoder.rawLineMode(true);
             ctx.send("+ idling\r\n");
-            blocking(tag, processor::sync, null);
+            blocking(tag, this::idleSync, null);
         } else {
             blocking(tag, out -> processor.execute(request, out), null);
         }
@@ -296,6 +296,15 @@ public final class ImapHandler implements ProtocolHandler {
         if (account != null && watch == null) {
             ctx.setIdleTimeout(settings.inbound().imapAutologout());
             watch = store.watchers().listen(account, ctx.callback(this::onMailboxChanged));
+        }
+    }
+
+    /** Updates for a session in IDLE; a failure is logged, never answered (the IDLE command is still running). */
+    private void idleSync(Responses out) {
+        try {
+            processor.sync(out);
+        } catch (Exception e) {
+            log.warn("IMAP IDLE update failed", e);
         }
     }
 
