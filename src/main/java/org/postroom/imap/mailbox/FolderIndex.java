@@ -463,6 +463,50 @@ public final class FolderIndex {
         return e.uid;
     }
 
+    /**
+     * Takes a message file from another folder of the same store by renaming it into {@code cur/} (no
+     * copy: the MOVE of a big message costs a rename), keeping its base name, which is unique, and its
+     * modification time, which is its internal date. Returns the new UID, or -1 when the file is gone
+     * or its name is taken here (the caller then copies).
+     */
+    public synchronized long adopt(Path file, Set<String> flags) throws IOException {
+        load();
+        String name = file.getFileName().toString();
+        int colon = name.indexOf(':');
+        String base = colon < 0 ? name : name.substring(0, colon);
+        if (uidByBase.containsKey(base) || file.getParent() == null || file.getParent().getParent() == null
+                || file.getParent().getParent().toAbsolutePath().normalize().equals(dir.toAbsolutePath().normalize())) {
+            return -1;
+        }
+        MaildirStore.ensureMaildir(dir);
+        String info = MaildirFlags.toInfo(flags, colon >= 0 && name.startsWith(":2,", colon) ? name.substring(colon + 3) : "");
+        String target = base + ":2," + info;
+        if (Files.exists(dir.resolve("cur").resolve(target)) || Files.exists(dir.resolve("new").resolve(base))) {
+            return -1;
+        }
+        try {
+            Files.move(file, dir.resolve("cur").resolve(target), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException | AtomicMoveNotSupportedException e) {
+            return -1;
+        }
+        MaildirStore.fsyncDirectory(dir.resolve("cur"));
+        MaildirStore.fsyncDirectory(file.getParent());
+        Entry e = new Entry(uidNext++, base);
+        e.subdir = "cur";
+        e.fileName = target;
+        e.info = info;
+        for (String f : flags) {
+            if (!f.startsWith("\\")) {
+                e.keywords.add(f);
+            }
+        }
+        byUid.put(e.uid, e);
+        uidByBase.put(base, e.uid);
+        unclaimedRecent.add(e.uid);
+        persist();
+        return e.uid;
+    }
+
     /** Forgets in-memory state so the next call re-reads the folder (after a rename or delete). */
     public synchronized void reset() {
         loaded = false;

@@ -794,6 +794,14 @@ final class ImapProcessor {
             if (r == null) {
                 continue;
             }
+            if (c.move() && !target.dir().equals(selected.index.dir())) {
+                long moved = target.adopt(r.file(), r.flags());
+                if (moved > 0) {
+                    targetUids.add(moved);
+                    sourceUids.add(uid);
+                    continue;
+                }
+            }
             byte[] lf;
             try {
                 lf = readLf(selected.index, r);

@@ -263,14 +263,25 @@ class ImapHandlerTest {
     }
 
     @Test
-    void copyAndMoveShouldReportCopyUidAndExpungeTheSource() {
+    void copyAndMoveShouldReportCopyUidAndExpungeTheSource() throws Exception {
         fx.deliver("alice@example.test", ImapFixture.message("one", "1"));
         fx.deliver("alice@example.test", ImapFixture.message("two", "2"));
         FakeSessionContext s = fx.alice();
         assertContains(s.feed("a1 CREATE Archive/2026\r\n"), "a1 OK");
         s.feed("a2 SELECT INBOX\r\n");
         assertContains(s.feed("a3 COPY 1 Archive/2026\r\n"), "a3 OK [COPYUID ");
+        Path inboxCur = fx.store.inbox("alice@example.test").resolve("cur");
+        String secondBase;
+        try (var files = Files.list(inboxCur)) {
+            secondBase = files.map(p -> p.getFileName().toString()).sorted().reduce((a, b) -> b).orElseThrow();
+            secondBase = secondBase.substring(0, secondBase.indexOf(':'));
+        }
         String move = s.feed("a4 UID MOVE 2 Archive/2026\r\n");
+        // MOVE renames the file into the other folder (same base name) instead of copying it
+        try (var files = Files.list(fx.store.inbox("alice@example.test").resolve(".Archive.2026").resolve("cur"))) {
+            String base = secondBase;
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith(base + ":2,")), move);
+        }
         assertTrue(Pattern.compile("\\* OK \\[COPYUID \\d+ 2 2\\]").matcher(move).find(), move);
         assertContains(move, "* 2 EXPUNGE\r\na4 OK");
         assertContains(s.feed("a5 STATUS Archive/2026 (MESSAGES UIDNEXT UNSEEN)\r\n"),
