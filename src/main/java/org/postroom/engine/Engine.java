@@ -73,7 +73,9 @@ public final class Engine implements AutoCloseable {
         ServerTls tls = loadTls(root, settings);
         CompletableFuture<EngineGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(
-                EngineGuardian.create(settings, metrics, spool, tls, started), "postroom", root);
+                EngineGuardian.create(settings, metrics, spool, tls, started), "postroom",
+                org.postroom.metrics.actors.ActorMetrics.systemConfig(root));
+        org.postroom.metrics.actors.ActorMetrics.install(system, metrics);
         try {
             EngineGuardian.Started s = started.get(30, TimeUnit.SECONDS);
             AdminServer admin = null;

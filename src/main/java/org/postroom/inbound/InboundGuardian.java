@@ -78,6 +78,9 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private long sequence;
     private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
     private final ActorRef<BindResult> bound;
+    /** Open sessions, for their end line in the session log. */
+    private final java.util.Map<ActorRef<?>, SessionLog.Opened> open = new java.util.HashMap<>();
+    private boolean graceOver;
 
     public static Behavior<Command> create(InboundProtocol protocol, ListenerSettings listener,
                                            EngineServices services, ActorRef<BindResult> bound) {
@@ -130,6 +133,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
             // Refused before any session exists: one line, then close.
             connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), Source.single(serverTooBusy)),
                     getContext().getSystem());
+            SessionLog.refused(protocol.kind(), connection.remoteAddress(), connection.localAddress());
             return this;
         }
         String id = protocol.kind() + "-" + (++sequence);
@@ -140,6 +144,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
                     SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking(),
                             services.tls() == null ? null : services.tls()::newEngine, false), id);
             getContext().watch(session);
+            open.put(session, SessionLog.started(info));
         } catch (RuntimeException e) {
             admission.release(true);
             getContext().getLog().warn("{}: could not start session for {}", protocol.kind(), info.remote(), e);
@@ -149,6 +154,11 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     private Behavior<Command> onSessionEnded(Terminated t) {
         admission.release(t instanceof ChildFailed);
+        SessionLog.Opened opened = open.remove(t.getRef());
+        if (opened != null) {
+            SessionLog.ended(opened, t instanceof ChildFailed failed ? "failed: " + failed.getCause()
+                    : graceOver ? "stopped-after-grace" : shutdownWaiters.isEmpty() ? "closed" : "engine-stopping");
+        }
         if (t instanceof ChildFailed failed) {
             getContext().getLog().warn("{}: session {} failed", protocol.kind(), t.getRef().path().name(),
                     failed.getCause());
@@ -204,6 +214,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     private Behavior<Command> onGraceOver() {
         if (!shutdownWaiters.isEmpty()) {
+            graceOver = true;
             getContext().getChildren().forEach(child -> getContext().stop(child));
             answerShutdownWaiters();
         }
