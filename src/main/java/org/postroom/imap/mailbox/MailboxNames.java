@@ -1,6 +1,5 @@
 package org.postroom.imap.mailbox;
 
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -65,9 +64,5 @@ public final class MailboxNames {
             }
         }
         return Pattern.compile(re.toString());
-    }
-
-    public static String lower(String s) {
-        return s.toLowerCase(Locale.ROOT);
     }
 }

@@ -16,7 +16,6 @@ import org.postroom.store.MaildirStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 
 /**
  * The IMAP side of one connection (RFC 3501 with IDLE, UIDPLUS, MOVE, NAMESPACE, ID, LITERAL+,
@@ -42,6 +41,8 @@ public final class ImapHandler implements ProtocolHandler {
     private final ImapDecoder decoder;
     private SessionContext ctx;
     private String authTag;
+    /** AUTHENTICATE LOGIN: null while not in it, "" while waiting for the user name, else the user name. */
+    private String loginUser;
     private String idleTag;
     private boolean notified;
     private AutoCloseable watch;
@@ -202,11 +203,34 @@ public final class ImapHandler implements ProtocolHandler {
         if (authTag != null) {
             String tag = authTag;
             authTag = null;
+            String user = loginUser;
+            loginUser = null;
             if (text.strip().equals("*")) {
                 ctx.send(tag + " BAD Authentication cancelled\r\n");
                 return;
             }
-            blocking(tag, out -> processor.authenticatePlain(tag, text, out), this::afterLogin);
+            if (user == null) {
+                blocking(tag, out -> processor.authenticatePlain(tag, text, out), this::afterLogin);
+                return;
+            }
+            String decoded;
+            try {
+                decoded = new String(java.util.Base64.getMimeDecoder().decode(text.strip()),
+                        java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                ctx.send(tag + " BAD Invalid base64\r\n");
+                return;
+            }
+            if (user.isEmpty()) {
+                // the user name came; ask for the password ("Password:" in base64, as clients expect)
+                authTag = tag;
+                loginUser = decoded.isEmpty() ? "\0" : decoded;
+                decoder.rawLineMode(true);
+                ctx.send("+ UGFzc3dvcmQ6\r\n");
+                return;
+            }
+            String name = user.equals("\0") ? "" : user;
+            blocking(tag, out -> processor.login(tag, name, decoded, out), this::afterLogin);
             return;
         }
         if (idleTag != null) {
@@ -256,6 +280,15 @@ public final class ImapHandler implements ProtocolHandler {
         } else if (cmd instanceof ImapCommand.Authenticate auth) {
             if (authenticated) {
                 ctx.send(tag + " BAD Already authenticated\r\n");
+            } else if (auth.mechanism().equals("LOGIN")) {
+                authTag = tag;
+                loginUser = "";
+                decoder.rawLineMode(true);
+                if (auth.initialResponse() != null) {
+                    onLine(auth.initialResponse().equals("=") ? "" : auth.initialResponse());
+                } else {
+                    ctx.send("+ VXNlcm5hbWU6\r\n"); // "Username:"
+                }
             } else if (!auth.mechanism().equals("PLAIN")) {
                 ctx.send(tag + " NO [CANNOT] Unsupported mechanism " + auth.mechanism() + "\r\n");
             } else if (auth.initialResponse() != null) {
@@ -333,10 +366,5 @@ public final class ImapHandler implements ProtocolHandler {
                 after.run();
             }
         });
-    }
-
-    /** For tests: the idle limit that applies now. */
-    Duration currentIdleLimit() {
-        return processor.account() == null ? settings.inbound().idleTimeout() : settings.inbound().imapAutologout();
     }
 }

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  */
 final class ImapProcessor {
     static final String CAPABILITIES =
-            "IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN AUTH=PLAIN";
+            "IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN AUTH=PLAIN AUTH=LOGIN";
     private static final String SUBSCRIPTIONS = "subscriptions";
 
     private final Accounts accounts;

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,6 +76,21 @@ class ImapHandlerTest {
         u.start();
         u.feed("c1 AUTHENTICATE PLAIN\r\n");
         assertContains(u.feed("*\r\n"), "c1 BAD");
+    }
+
+    @Test
+    void authenticateLoginShouldAskForUserThenPassword() {
+        java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+        FakeSessionContext s = fx.session();
+        s.start();
+        assertEquals("+ VXNlcm5hbWU6\r\n", s.feed("a1 AUTHENTICATE LOGIN\r\n"));
+        assertEquals("+ UGFzc3dvcmQ6\r\n", s.feed(b64.encodeToString("alice".getBytes()) + "\r\n"));
+        assertContains(s.feed(b64.encodeToString("alice-pw".getBytes()) + "\r\n"), "a1 OK");
+        FakeSessionContext t = fx.session();
+        t.start();
+        t.feed("b1 AUTHENTICATE LOGIN " + b64.encodeToString("bob".getBytes()) + "\r\n");
+        assertContains(t.feed(b64.encodeToString("wrong".getBytes()) + "\r\n"), "b1 NO [AUTHENTICATIONFAILED]");
+        assertContains(t.feed("b2 NOOP\r\n"), "b2 OK");
     }
 
     @Test
@@ -430,11 +444,5 @@ class ImapHandlerTest {
         } catch (Exception e) {
             throw new AssertionError(e);
         }
-    }
-
-    @SuppressWarnings("unused")
-    private static String group(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        return m.find() ? m.group(1) : null;
     }
 }
