@@ -35,6 +35,19 @@ public final class MailboxNames {
         return null;
     }
 
+    private static final java.util.Map<String, String> SPECIAL_USE = java.util.Map.ofEntries(
+            java.util.Map.entry("sent", "\\Sent"), java.util.Map.entry("sent items", "\\Sent"),
+            java.util.Map.entry("sent messages", "\\Sent"), java.util.Map.entry("drafts", "\\Drafts"),
+            java.util.Map.entry("trash", "\\Trash"), java.util.Map.entry("deleted items", "\\Trash"),
+            java.util.Map.entry("deleted messages", "\\Trash"), java.util.Map.entry("junk", "\\Junk"),
+            java.util.Map.entry("spam", "\\Junk"), java.util.Map.entry("archive", "\\Archive"),
+            java.util.Map.entry("archives", "\\Archive"));
+
+    /** The RFC 6154 special-use attribute of a top-level folder with a well-known name, or null. */
+    public static String specialUse(String name) {
+        return name.indexOf('/') >= 0 ? null : SPECIAL_USE.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+
     public static boolean isInbox(String name) {
         return name.equalsIgnoreCase("INBOX");
     }

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
  */
 final class ImapProcessor {
     static final String CAPABILITIES =
-            "IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN AUTH=PLAIN AUTH=LOGIN";
+            "IMAP4rev1 LITERAL+ SASL-IR IDLE UIDPLUS MOVE NAMESPACE ID ENABLE UNSELECT CHILDREN SPECIAL-USE AUTH=PLAIN AUTH=LOGIN";
     private static final String SUBSCRIPTIONS = "subscriptions";
 
     private final Accounts accounts;
@@ -456,6 +456,10 @@ final class ImapProcessor {
                 attrs.add("\\Noselect");
             }
             attrs.add(children ? "\\HasChildren" : "\\HasNoChildren");
+            String use = e.getValue() ? MailboxNames.specialUse(name) : null;
+            if (use != null) {
+                attrs.add(use);
+            }
             out.line("* LIST (" + String.join(" ", attrs) + ") \"/\" " + ImapStrings.astring(name));
         }
         return "OK LIST completed";

@@ -328,6 +328,11 @@ class ImapHandlerTest {
         assertFalse(s.feed("b4 LSUB \"\" *\r\n").contains("* LSUB"));
         assertContains(s.feed("b5 CREATE bad.name\r\n"), "b5 NO");
         assertContains(s.feed("b6 LIST \"\" \"\"\r\n"), "* LIST (\\Noselect) \"/\" \"\"");
+        s.feed("b7 CREATE Sent\r\n");
+        s.feed("b8 CREATE \"Deleted Items\"\r\n");
+        String special = s.feed("b9 LIST \"\" *\r\n");
+        assertContains(special, "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n");
+        assertContains(special, "* LIST (\\HasNoChildren \\Trash) \"/\" \"Deleted Items\"\r\n");
     }
 
     @Test
