@@ -210,7 +210,7 @@ public final class ImapHandler implements ProtocolHandler {
                 return;
             }
             if (user == null) {
-                blocking(tag, out -> processor.authenticatePlain(tag, text, out), this::afterLogin);
+                authenticate(tag, out -> processor.authenticatePlain(tag, text, out));
                 return;
             }
             String decoded;
@@ -230,7 +230,7 @@ public final class ImapHandler implements ProtocolHandler {
                 return;
             }
             String name = user.equals("\0") ? "" : user;
-            blocking(tag, out -> processor.login(tag, name, decoded, out), this::afterLogin);
+            authenticate(tag, out -> processor.login(tag, name, decoded, out));
             return;
         }
         if (idleTag != null) {
@@ -276,7 +276,7 @@ public final class ImapHandler implements ProtocolHandler {
                 ctx.send(tag + " BAD Already authenticated\r\n");
                 return;
             }
-            blocking(tag, out -> processor.login(tag, login.user(), login.password(), out), this::afterLogin);
+            authenticate(tag, out -> processor.login(tag, login.user(), login.password(), out));
         } else if (cmd instanceof ImapCommand.Authenticate auth) {
             if (authenticated) {
                 ctx.send(tag + " BAD Already authenticated\r\n");
@@ -293,7 +293,7 @@ public final class ImapHandler implements ProtocolHandler {
                 ctx.send(tag + " NO [CANNOT] Unsupported mechanism " + auth.mechanism() + "\r\n");
             } else if (auth.initialResponse() != null) {
                 String ir = auth.initialResponse().equals("=") ? "" : auth.initialResponse();
-                blocking(tag, out -> processor.authenticatePlain(tag, ir, out), this::afterLogin);
+                authenticate(tag, out -> processor.authenticatePlain(tag, ir, out));
             } else {
                 authTag = tag;
                 decoder.rawLineMode(true);
@@ -319,9 +319,7 @@ public final class ImapHandler implements ProtocolHandler {
 
     private void afterLogin() {
         String account = processor.account();
-        if (account == null) {
-            stats.failedLogins.incrementAndGet();
-        } else if (!countedIn) {
+        if (account != null && !countedIn) {
             countedIn = true;
             stats.logins.incrementAndGet();
             stats.loggedIn.incrementAndGet();
@@ -343,6 +341,38 @@ public final class ImapHandler implements ProtocolHandler {
 
     private interface Work {
         void run(Responses out) throws Exception;
+    }
+
+    private int failedLogins;
+
+    /**
+     * Runs a credential check; a failure is answered only after a delay that doubles with each
+     * failure of this connection (200 ms up to 3 s), input paused meanwhile: guessing passwords gets
+     * slow without tying up a blocking thread.
+     */
+    private void authenticate(String tag, Work work) {
+        ctx.awaitBlocking(() -> {
+            Responses out = new Responses();
+            work.run(out);
+            return out;
+        }, (out, error) -> {
+            if (error != null) {
+                log.warn("IMAP login failed for {}", ctx.connection().sessionId(), error);
+                ctx.send(tag + " NO [SERVERBUG] Internal error: " + error.getClass().getSimpleName() + "\r\n");
+                return;
+            }
+            if (processor.account() != null) {
+                ctx.send(ByteString.fromArray(out.bytes()));
+                afterLogin();
+                return;
+            }
+            stats.failedLogins.incrementAndGet();
+            long delay = Math.min(3000, 200L << Math.min(failedLogins++, 4));
+            ctx.await(java.util.concurrent.CompletableFuture.runAsync(() -> { },
+                    java.util.concurrent.CompletableFuture.delayedExecutor(delay,
+                            java.util.concurrent.TimeUnit.MILLISECONDS)),
+                    (v, e) -> ctx.send(ByteString.fromArray(out.bytes())));
+        });
     }
 
     private void blocking(String tag, Work work, Runnable after) {

@@ -52,6 +52,21 @@ class ImapHandlerTest {
     }
 
     @Test
+    void failedLoginsShouldBeAnsweredAfterAGrowingDelay() {
+        FakeSessionContext s = fx.session();
+        s.start();
+        long t0 = System.nanoTime();
+        assertContains(s.feed("a1 LOGIN alice@example.test nope\r\n"), "a1 NO [AUTHENTICATIONFAILED]");
+        long first = System.nanoTime() - t0;
+        t0 = System.nanoTime();
+        assertContains(s.feed("a2 LOGIN nobody@example.test nope\r\n"), "a2 NO [AUTHENTICATIONFAILED]");
+        long second = System.nanoTime() - t0;
+        assertTrue(first >= 190_000_000L, "first delay " + first);
+        assertTrue(second >= 390_000_000L, "second delay " + second);
+        assertContains(s.feed("a3 LOGIN alice@example.test alice-pw\r\n"), "a3 OK");
+    }
+
+    @Test
     void commandsBeforeLoginShouldBeRefused() {
         FakeSessionContext s = fx.session();
         s.start();
