@@ -47,6 +47,8 @@ public final class FolderIndex {
     private final TreeMap<Long, Entry> byUid = new TreeMap<>();
     private final Map<String, Long> uidByBase = new HashMap<>();
     private final Set<Long> unclaimedRecent = new TreeSet<>();
+    /** Bumped on every change a session could see (messages, flags), so an unchanged folder costs no diff. */
+    private long version;
 
     private static final class Entry {
         final long uid;
@@ -80,6 +82,11 @@ public final class FolderIndex {
     public synchronized long uidNext() throws IOException {
         load();
         return uidNext;
+    }
+
+    /** A number that changes whenever messages or flags change. */
+    public synchronized long version() {
+        return version;
     }
 
     /** True when the folder's Maildir exists. */
@@ -212,6 +219,9 @@ public final class FolderIndex {
                 unclaimedRecent.remove(e.uid);
                 changed = true;
             } else {
+                if (!f[2].equals(e.info)) {
+                    version++; // flags changed by another program
+                }
                 e.subdir = f[0];
                 e.fileName = f[1];
                 e.info = f[2];
@@ -258,6 +268,7 @@ public final class FolderIndex {
             changed = true;
         }
         if (changed) {
+            version++;
             persist();
         }
     }
@@ -375,6 +386,7 @@ public final class FolderIndex {
                 default -> throw new IllegalStateException();
             }
             if (!next.equals(current)) {
+                version++;
                 String info = MaildirFlags.toInfo(next, e.info);
                 if (!info.equals(e.info) || !e.subdir.equals("cur")) {
                     String target = e.base + ":2," + info;
@@ -427,6 +439,7 @@ public final class FolderIndex {
             removed.add(uid);
         }
         if (!removed.isEmpty()) {
+            version++;
             persist();
         }
         return removed;
@@ -459,6 +472,7 @@ public final class FolderIndex {
         byUid.put(e.uid, e);
         uidByBase.put(base, e.uid);
         unclaimedRecent.add(e.uid);
+        version++;
         persist();
         return e.uid;
     }
@@ -503,6 +517,7 @@ public final class FolderIndex {
         byUid.put(e.uid, e);
         uidByBase.put(base, e.uid);
         unclaimedRecent.add(e.uid);
+        version++;
         persist();
         return e.uid;
     }
@@ -510,6 +525,7 @@ public final class FolderIndex {
     /** Forgets in-memory state so the next call re-reads the folder (after a rename or delete). */
     public synchronized void reset() {
         loaded = false;
+        version++;
         scannedCur = -1;
         scannedNew = -1;
         byUid.clear();

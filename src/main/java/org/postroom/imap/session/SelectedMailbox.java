@@ -28,12 +28,16 @@ final class SelectedMailbox {
     private final List<Long> uids = new ArrayList<>();
     private final Map<Long, Set<String>> flags = new HashMap<>();
     private final Set<Long> recent = new HashSet<>();
+    private long seenVersion;
+    /** Set while EXPUNGEs were held back (during FETCH/STORE/SEARCH): the next allowed sync must diff. */
+    private boolean expungesHeld;
 
     SelectedMailbox(String name, FolderIndex index, boolean readOnly) throws IOException {
         this.name = name;
         this.index = index;
         this.readOnly = readOnly;
         index.refresh();
+        seenVersion = index.version();
         for (MessageRecord r : index.snapshot()) {
             uids.add(r.uid());
             flags.put(r.uid(), r.flags());
@@ -137,6 +141,12 @@ final class SelectedMailbox {
      */
     void sync(boolean allowExpunge, Responses out) throws IOException {
         index.refresh();
+        long version = index.version();
+        if (version == seenVersion && !(allowExpunge && expungesHeld)) {
+            return; // nothing changed since the last look
+        }
+        seenVersion = version;
+        expungesHeld = !allowExpunge;
         List<MessageRecord> now = index.snapshot();
         Map<Long, MessageRecord> byUid = new HashMap<>();
         for (MessageRecord r : now) {
