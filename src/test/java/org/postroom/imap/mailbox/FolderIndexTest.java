@@ -135,6 +135,29 @@ class FolderIndexTest {
     }
 
     @Test
+    void versionShouldChangeWithMessagesAndFlagsOnly() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        long v0 = index.version();
+        index.refresh();
+        assertEquals(v0, index.version());
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen"));
+        long v1 = index.version();
+        assertNotEquals(v0, v1);
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen"));
+        assertEquals(v1, index.version());
+        deliver("Subject: 2\n\ntwo\n");
+        index.refresh();
+        long v2 = index.version();
+        assertNotEquals(v1, v2);
+        MessageRecord first = index.get(1);
+        Files.move(first.file(), first.file().resolveSibling(first.file().getFileName() + "F"));
+        index.refresh();
+        assertNotEquals(v2, index.version());
+    }
+
+    @Test
     void corruptUidListShouldStartAFreshUidValidity() throws Exception {
         deliver("Subject: 1\n\none\n");
         FolderIndex index = new FolderIndex(inbox);
