@@ -229,7 +229,10 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         } else {
             lastError = String.valueOf(m.error());
         }
-        getContext().getLog().debug("delivery to {} via {}: {}", item.domain(), m.candidate(), lastError);
+        getContext().getLog().info("{}: relay={}[{}]:{} not usable{}: {}", item.queueId(), m.candidate().host(),
+                m.candidate().address().getHostAddress(), m.candidate().port(),
+                m.result() instanceof SmtpClient.ConnectionFailed f && f.cacheable() ? " (failure cached)" : "",
+                lastError);
         return tryNext();
     }
 

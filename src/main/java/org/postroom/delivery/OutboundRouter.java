@@ -72,6 +72,9 @@ public final class OutboundRouter extends AbstractBehavior<OutboundRouter.Comman
         this.sessions = sessions;
         this.maxSessions = maxSessions;
         counters.setLimit(maxSessions);
+        if (maxSessions == 0) {
+            ctx.getLog().warn("outbound.max-sessions = 0: outbound delivery is paused, mail stays queued");
+        }
         this.readyAdapter = ctx.messageAdapter(QueueActor.ReadyCount.class, r -> new Ready(r.ready()));
         queue.tell(new QueueActor.Subscribe(ctx.messageAdapter(QueueActor.WorkAvailable.class, w -> new WorkAvailable())));
         timers.startTimerWithFixedDelay("cycle", new Cycle(true), interval);
