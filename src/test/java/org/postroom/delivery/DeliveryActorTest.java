@@ -49,7 +49,12 @@ class DeliveryActorTest {
 
     private DeliveryDeps deps(TestProbe<QueueActor.Command> queue, TestProbe<HostHealth.Command> hostHealth,
                               DnsTestServer dns) throws Exception {
-        return new DeliveryDeps("mail.example.test", TestSettings.outbound("remote-port = 25"), queue.getRef(),
+        return deps(queue, hostHealth, dns, "remote-port = 25");
+    }
+
+    private DeliveryDeps deps(TestProbe<QueueActor.Command> queue, TestProbe<HostHealth.Command> hostHealth,
+                              DnsTestServer dns, String outbound) throws Exception {
+        return new DeliveryDeps("mail.example.test", TestSettings.outbound(outbound), queue.getRef(),
                 hostHealth.getRef(), new MxResolver(List.of(dns.address()), Duration.ofSeconds(3), io, new Random(1)),
                 new FileSpool(dir.resolve("spool")), io);
     }
@@ -91,6 +96,47 @@ class DeliveryActorTest {
             queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.NothingReady());
             queue.expectTerminated(session, Duration.ofSeconds(5));
             hostHealth.expectNoMessage(Duration.ofMillis(100));
+        }
+    }
+
+    @Test
+    void aSessionShouldReuseItsConnectionAndStopAtItsMessageCap() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start();
+             org.postroom.testsupport.RecordingSmtpPeer peer = org.postroom.testsupport.RecordingSmtpPeer.start("127.0.0.2", 0)) {
+            dns.mx("remote.test", 10, "mx1.remote.test").a("mx1.remote.test", "127.0.0.2");
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port() + "\nmax-messages-per-session = 2");
+            List<WorkItem> items = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+            }
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
+
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items.get(0)));
+            HostHealth.Acquire acquire = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            acquire.replyTo().tell(new HostHealth.Granted(acquire.address()));
+            QueueActor.Report first = queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10));
+            assertEquals("delivered", first.outcomes().get("x0@remote.test").result());
+            assertEquals(HostHealth.ReportSuccess.class, hostHealth.receiveMessage().getClass());
+
+            QueueActor.Pull second = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals("remote.test", second.preferredDomain(), "the open connection asks for its domain");
+            second.replyTo().tell(new QueueActor.Work(items.get(1)));
+            queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10));
+            hostHealth.expectMessageClass(HostHealth.ReportSuccess.class);
+
+            // The cap is reached: no third pull, the token goes back, the session ends.
+            assertEquals(HostHealth.Release.class, hostHealth.receiveMessage().getClass());
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+            queue.expectNoMessage(Duration.ofMillis(100));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> peer.received().size() == 2);
+            assertEquals(1, peer.connections(), "both messages over one connection");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                    peer.commands().stream().anyMatch(c -> c.endsWith(" QUIT")));
+            assertEquals(1, peer.commands().stream().filter(c -> c.endsWith(" RSET")).count());
         }
     }
 }
