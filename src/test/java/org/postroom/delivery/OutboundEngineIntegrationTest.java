@@ -76,6 +76,10 @@ class OutboundEngineIntegrationTest {
             String scrape = engine.metrics().scrape();
             assertTrue(scrape.contains("postroom_deliveries_total{result=\"delivered\"} 20.0"), scrape);
             assertTrue(scrape.contains("postroom_queue_messages 0.0"), scrape);
+            for (String actor : List.of("QueueActor", "HostHealth", "OutboundRouter")) {
+                assertTrue(scrape.contains("postroom_actors_live{actor=\"" + actor + "\"} 1.0"), actor);
+            }
+            assertTrue(scrape.contains("postroom_actors_started_total{actor=\"DeliveryActor\"}"), scrape);
         }
     }
 
