@@ -14,7 +14,8 @@ public final class InboundProtocols {
         return List.of(
                 org.postroom.smtp.SmtpProtocol.smtp().withStartTls(),
                 org.postroom.smtp.SmtpProtocol.msa().withStartTls(),
-                new org.postroom.pop3.Pop3Protocol()
+                new org.postroom.pop3.Pop3Protocol(),
+                new org.postroom.imap.ImapProtocol()
         );
     }
 }
