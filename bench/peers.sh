@@ -40,7 +40,10 @@ wants() { [[ " $ONLY " == *" $1 "* ]]; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 peers_install
 command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null
-[ -f target/postroom.jar ] || mvn -B -q -o -DskipTests package
+# (Re)build the engine jar when a source is newer than it.
+if [ ! -f target/postroom.jar ] || [ -n "$(find src pom.xml -newer target/postroom.jar -print -quit)" ]; then
+  mvn -B -q -o -DskipTests package
+fi
 
 work=$(mktemp -d /tmp/peers-bench.XXXXXX)
 chmod 755 "$work"
@@ -157,6 +160,34 @@ postroom_stop() {
   pr_pid=""
 }
 
+metric() { # NAME → its value on the admin port of the running Postroom (integer)
+  curl -s --max-time 2 "http://127.0.0.1:$pr_admin/metrics" | awk -v n="$1" '$1 == n { printf "%d", $2 }'
+}
+
+# Postroom outbound: queue OUT_MESSAGES through the MSA with delivery paused (max-sessions = 0), then
+# reload max-sessions = C (POST /reload) and time until the queue is empty. DNS answers NXDOMAIN at once
+# (bench/lib/nxdns.py), so every message goes to the smart host, the smtp-sink on 127.0.0.2.
+postroom_outbound() { # CONCURRENCY SINKPORT
+  local c=$1 sp=$2 dnsp dnspid out t0 t1 conf
+  dnsp=$(free_port)
+  python3 bench/lib/nxdns.py "$dnsp" & dnspid=$!; pids+=("$dnspid")
+  postroom_start out "outbound { max-sessions = 0, smart-host = \"127.0.0.2:$sp\", dns.servers = [\"127.0.0.1:$dnsp\"] }"
+  conf="$work/postroom-out/postroom.conf"
+  out=$(load smtp "127.0.0.1:$pr_msa" sessions=20 messages="$OUT_MESSAGES" size=4096 from="bench@$DOMAIN" \
+    to=sink@remote.test auth="bench@$DOMAIN:$PASSWORD")
+  [ "$(field errors "$out")" = 0 ] || { echo "MSA load errors: $out" >&2; exit 1; }
+  for _ in $(seq 1 200); do [ "$(metric postroom_queue_messages)" = "$OUT_MESSAGES" ] && break; sleep 0.1; done
+  sed -i "s/max-sessions = 0, smart-host/max-sessions = $c, smart-host/" "$conf"
+  t0=$(date +%s%N)
+  curl -s -X POST --max-time 5 "http://127.0.0.1:$pr_admin/reload" >/dev/null
+  for _ in $(seq 1 6000); do [ "$(metric postroom_queue_messages)" = 0 ] && break; sleep 0.05; done
+  t1=$(date +%s%N)
+  [ "$(metric postroom_queue_messages)" = 0 ] || echo "  postroom queue not empty: $(metric postroom_queue_messages)" >&2
+  record "pr_out_c$c" "$(awk -v m="$OUT_MESSAGES" -v d=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (d / 1e9) }')"
+  postroom_stop; rm -rf "$work/postroom-out"
+  kill "$dnspid" 2>/dev/null || true; wait "$dnspid" 2>/dev/null || true
+}
+
 maildir_count() { find "$1" -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2>/dev/null | wc -l; }
 
 # smtp-source: messages/s; Load: messages/s and p99 at the same session count.
@@ -234,19 +265,19 @@ if wants outbound; then
 default_destination_concurrency_limit = $c
 smtp_destination_concurrency_limit = $c
 initial_destination_concurrency = $c
-default_destination_recipient_limit = 1
-defer_transports = smtp
+smtpd_recipient_restrictions = check_recipient_access static:HOLD, permit_mynetworks, reject
 smtp_connection_cache_on_demand = yes" postfix_start "$d" "$pfp" $DOMAIN
+    # Every message is accepted into the hold queue, then released at once.
     timeout 300 smtp-source -d -s 20 -m "$OUT_MESSAGES" -l 4096 -f load@bench.test -t sink@remote.test "127.0.0.1:$pfp"
     for _ in $(seq 1 600); do
-      [ "$(find "$d/queue/deferred" -type f | wc -l)" -ge "$OUT_MESSAGES" ] && break; sleep 0.1
+      [ "$(find "$d/queue/hold" -type f | wc -l)" -ge "$OUT_MESSAGES" ] && break; sleep 0.1
     done
-    postconf -c "$d/conf" -e "defer_transports ="
     t0=$(date +%s%N)
-    postfix -c "$d/conf" reload >/dev/null 2>&1
+    postsuper -c "$d/conf" -H ALL 2>/dev/null
     postqueue -c "$d/conf" -f
-    for _ in $(seq 1 3000); do
-      [ "$(find "$d/queue/deferred" "$d/queue/active" "$d/queue/incoming" -type f | wc -l)" = 0 ] && break; sleep 0.05
+    for _ in $(seq 1 6000); do
+      [ "$(find "$d/queue/deferred" "$d/queue/active" "$d/queue/incoming" "$d/queue/hold" -type f | wc -l)" = 0 ] && break
+      sleep 0.05
     done
     t1=$(date +%s%N)
     record "pf_out_c$c" "$(awk -v m="$OUT_MESSAGES" -v d=$((t1 - t0)) 'BEGIN { printf "%.0f", m / (d / 1e9) }')"

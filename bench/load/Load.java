@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code smtp host:port sessions=20 messages=2000 size=4096 to=a@b from=c@d}: each session
  *       EHLOs once, then MAIL, RCPT, DATA, message, "." per message (no pipelining, as smtp-source),
- *       latency = MAIL sent to the final 250 read.</li>
+ *       latency = MAIL sent to the final 250 read. {@code auth=user:password} logs in (AUTH PLAIN)
+ *       first, for a submission port.</li>
  *   <li>{@code pop3 host:port clients=10 users=u1,u2 password=pw rounds=1}: login, STAT, RETR every
  *       message, QUIT; messages/s.</li>
  *   <li>{@code imap host:port clients=10 users=... password=pw rounds=1}: LOGIN, SELECT INBOX,
@@ -281,12 +282,19 @@ public final class Load {
         String from = opt.getOrDefault("from", "load@bench.test");
         String to = opt.getOrDefault("to", "bench@example.test");
         byte[] data = message(Integer.parseInt(opt.getOrDefault("size", "4096")), from, to, ".\r\n");
+        String auth = opt.get("auth");
         AtomicInteger next = new AtomicInteger();
         runWorkers(sessions, messages, "messages", (index, lat, n) -> {
             long done = 0;
             try (Conn c = new Conn(addr)) {
                 c.smtpExpect(null, '2');
                 c.smtpExpect("EHLO load.bench.test", '2');
+                if (auth != null) {
+                    int colon = auth.indexOf(':');
+                    String plain = java.util.Base64.getEncoder().encodeToString(("\0" + auth.substring(0, colon)
+                            + "\0" + auth.substring(colon + 1)).getBytes(StandardCharsets.UTF_8));
+                    c.smtpExpect("AUTH PLAIN " + plain, '2');
+                }
                 while (next.getAndIncrement() < messages) {
                     long t0 = System.nanoTime();
                     c.smtpExpect("MAIL FROM:<" + from + ">", '2');
