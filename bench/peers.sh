@@ -28,13 +28,15 @@ if [ $SMOKE = 1 ]; then
   OUT_CONC=${OUT_CONC:-"1 5"}; OUT_MESSAGES=${OUT_MESSAGES:-20}
   POP3_CLIENTS=${POP3_CLIENTS:-"1 5"}; POP3_MESSAGES=${POP3_MESSAGES:-10}
   IMAP_CLIENTS=${IMAP_CLIENTS:-"1 5"}; IMAP_MESSAGES=${IMAP_MESSAGES:-10}; IMAP_LOGINS=${IMAP_LOGINS:-50}
-  IDLE=${IDLE:-200}; IDLE_PEER=${IDLE_PEER:-50}; BUSY_PROBES=${BUSY_PROBES:-50}; LOOP_MESSAGES=${LOOP_MESSAGES:-200}
+  IDLE=${IDLE:-200}; IDLE_PEER=${IDLE_PEER:-20}; BUSY_PROBES=${BUSY_PROBES:-50}; LOOP_MESSAGES=${LOOP_MESSAGES:-200}
+  STARTUP_REPS=1; SETTLE=0.5
 else
   SMTP_SESSIONS=${SMTP_SESSIONS:-"1 20 100"}; SMTP_MESSAGES=${SMTP_MESSAGES:-4000}; SMTP_MESSAGES_1=${SMTP_MESSAGES_1:-300}
   OUT_CONC=${OUT_CONC:-"1 5 20 30"}; OUT_MESSAGES=${OUT_MESSAGES:-3000}
   POP3_CLIENTS=${POP3_CLIENTS:-"1 10 50"}; POP3_MESSAGES=${POP3_MESSAGES:-100}
   IMAP_CLIENTS=${IMAP_CLIENTS:-"1 10 50"}; IMAP_MESSAGES=${IMAP_MESSAGES:-100}; IMAP_LOGINS=${IMAP_LOGINS:-2000}
   IDLE=${IDLE:-10000}; IDLE_PEER=${IDLE_PEER:-1000}; BUSY_PROBES=${BUSY_PROBES:-2000}; LOOP_MESSAGES=${LOOP_MESSAGES:-20000}
+  STARTUP_REPS=3; SETTLE=2
 fi
 PASSWORD=bench
 DOMAIN=example.test
@@ -247,12 +249,14 @@ fi
 # ---------------------------------------------------------------- startup
 if wants startup; then
   best=999999
-  for _ in 1 2 3; do
+  for _ in $(seq 1 $STARTUP_REPS); do
     postroom_start startup ""
     [ "$pr_startup_ms" -lt "$best" ] && best=$pr_startup_ms
     postroom_stop; rm -rf "$work/postroom-startup"
   done
   record pr_startup_ms "$best"
+fi
+if wants startup && [ $SMOKE = 0 ]; then
   # With an application class-data archive (JDK 17: dumped at the exit of one run, then mapped).
   saved_opts=$POSTROOM_JAVA_OPTS
   POSTROOM_JAVA_OPTS="$saved_opts -XX:ArchiveClassesAtExit=$work/postroom.jsa"
@@ -376,7 +380,7 @@ idle_hold() { # PREFIX HOST:PORT COUNT ROOTPID
   load idle "$target" count="$count" seconds=600 > "$f" & local ip=$!
   pids+=("$ip")
   for _ in $(seq 1 1200); do grep -q held= "$f" && break; sleep 0.1; done
-  sleep 2
+  sleep $SETTLE
   held=$(field held "$(cat "$f")")
   after=$(tree_kib "$root" rss)
   record "${prefix}_held" "$held"
@@ -390,7 +394,7 @@ if wants idle; then
   pfp=$(free_port)
   POSTFIX_EXTRA="default_process_limit = $((IDLE_PEER + 50))
 smtpd_client_connection_count_limit = 0" postfix_start "$work/postfix" "$pfp" $DOMAIN
-  sleep 1
+  sleep $SETTLE
   idle_hold pf_idle_smtp "127.0.0.1:$pfp" "$IDLE_PEER" "$(head -1 "$work/postfix/queue/pid/master.pid" | tr -d ' ')"
   postfix_stop "$work/postfix"; rm -rf "$work/postfix"
 
@@ -403,16 +407,16 @@ service imap-login {
   process_min_avail = 2
   vsz_limit = 1G
 }" dovecot_start "$work/dovecot" "$dp" "$di" "bench@$DOMAIN:$PASSWORD"
-  sleep 1
+  sleep $SETTLE
   idle_hold dc_idle_imap "127.0.0.1:$di" "$IDLE" "$(cat "$work/dovecot/run/master.pid")"
   dovecot_stop "$work/dovecot"; rm -rf "$work/dovecot"
 
   echo "-- idle capacity: Postroom, $IDLE SMTP connections, then $IDLE IMAP" >&2
   postroom_start idle "inbound.smtp.max-sessions = $((IDLE + 100)), inbound.imap.max-sessions = $((IDLE + 100))"
-  sleep 2
+  sleep $SETTLE
   idle_hold pr_idle_smtp "127.0.0.1:$pr_smtp" "$IDLE" "$pr_pid"
   if [ $HAS_IMAP = 1 ]; then
-    sleep 2
+    sleep $SETTLE
     idle_hold pr_idle_imap "127.0.0.1:$pr_imap" "$IDLE" "$pr_pid"
   fi
   postroom_stop; rm -rf "$work/postroom-idle"
@@ -425,7 +429,7 @@ if wants busy; then
   load smtp "127.0.0.1:$pr_smtp" sessions=100 messages=1000000 size=4096 to="bench@$DOMAIN" timeout=120 \
     > "$work/busy-load.out" 2>&1 & bl=$!
   pids+=("$bl")
-  sleep 3
+  sleep $SETTLE
   out=$(load busy "127.0.0.1:$pr_smtp" probes="$BUSY_PROBES" expect=421)
   kill $bl 2>/dev/null || true; wait $bl 2>/dev/null || true
   record pr_busy_p99_ms "$(field p99_ms "$out")"
@@ -484,4 +488,6 @@ result="bench/results/$(date -u +%Y-%m-%dT%H%M).txt"
   echo "raw figures:"
   sort "$figures"
 } | tee "$result"
+java -Djava.awt.headless=true bench/chart/Chart.java "$result" "${result%.txt}.png" 2>/dev/null \
+  && echo "chart: ${result%.txt}.png" >&2 || echo "(no chart: java.awt unavailable)" >&2
 echo "written to $result" >&2
