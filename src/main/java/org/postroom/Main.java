@@ -31,7 +31,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "postroom", mixinStandardHelpOptions = true, version = "Postroom 0.1.0",
         description = "A reactive mail engine: SMTP, submission, POP3, IMAP, outbound delivery, MultiPOP.",
-        subcommands = {Main.Status.class, Main.Reload.class, Main.HashPassword.class})
+        subcommands = {Main.Status.class, Main.Reload.class, Main.HashPassword.class,
+                org.postroom.cli.QueueCommand.class, org.postroom.cli.HostsCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: conf/postroom.conf)")
@@ -121,7 +122,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    static URI adminUri(Settings settings, String path) {
+    /** The admin endpoint URL for {@code path}, from the config's {@code admin.bind} and {@code admin.port}. */
+    public static URI adminUri(Settings settings, String path) {
         String host = settings.admin().bind().contains(":") ? "[" + settings.admin().bind() + "]" : settings.admin().bind();
         return URI.create("http://" + host + ":" + settings.admin().port() + path);
     }
