@@ -26,7 +26,9 @@ import java.util.concurrent.Callable;
 
 /**
  * The {@code postroom} command: with no sub-command it runs the engine; {@code status} prints the
- * running engine's figures; {@code hash-password} prints a password hash for {@code accounts}.
+ * running engine's figures; {@code hash-password} prints a password hash for {@code accounts};
+ * {@code queue ...} and {@code hosts ...} ({@link org.postroom.cli}) act on the running engine's outbound
+ * queue and host health through the admin API.
  * Exit codes: 0 ok, 1 the engine failed to start or the status could not be read, 2 a config error.
  */
 @Command(name = "postroom", mixinStandardHelpOptions = true, version = "Postroom 0.1.0",

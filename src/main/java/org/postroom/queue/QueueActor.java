@@ -42,6 +42,12 @@ import java.util.Set;
  * local Maildir when the sender's domain is local, else queued with the null sender); the null
  * sender gets none. Publishes {@code queueMessages} and {@code deliveries{result}} per recipient.
  * Runs its blocking spool I/O inline, so it must be spawned on a blocking dispatcher.
+ *
+ * <p>For the operator (admin {@code /queue}, {@code postroom queue}): {@link ListQueue} (answers
+ * {@link Listing}), {@link ShowMessage} ({@link Shown} with the header section, or {@link UnknownMessage}),
+ * {@link FlushQueue} (every deferred recipient ready now, held items released, listeners told; answers
+ * {@link Flushed}), {@link RetryMessage} and {@link DeleteMessage} (durable removal, no bounce; both answer
+ * {@link Controlled}). Flush and retry persist the new due time, so a restart does not undo them.
  */
 public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
