@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
@@ -53,7 +54,7 @@ public final class QueueTables {
         StringBuilder out = new StringBuilder();
         out.append("Message  ").append(m.path("id").asText()).append('\n');
         out.append("Sender   ").append(sender(m.path("sender").asText())).append('\n');
-        out.append("Created  ").append(m.path("created").asText()).append(" (")
+        out.append("Created  ").append(instant(m.path("created").asText()).truncatedTo(ChronoUnit.SECONDS)).append(" (")
                 .append(duration(m.path("ageSeconds").asLong())).append(" ago)\n");
         out.append("Size     ").append(m.path("size").asLong()).append(" bytes\n");
         out.append("Attempts ").append(m.path("attempts").asInt()).append(", next attempt ")

@@ -247,7 +247,10 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
         metrics.cachedFailures().set(cache.size());
         metrics.tokensInUse().set(ledger.totalInUse());
         List<Map<String, Object>> cached = new ArrayList<>();
-        cache.snapshot().forEach((ip, until) -> {
+        Map<InetAddress, java.time.Instant> live = cache.snapshot();
+        // Reasons of expired entries go with them (publish runs every second).
+        reasons.keySet().retainAll(live.keySet());
+        live.forEach((ip, until) -> {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("ip", ip.getHostAddress());
             row.put("failedUntil", until.toString());
