@@ -168,6 +168,11 @@ class QueueControlIntegrationTest {
             JsonNode flushed = json(admin, "POST", "/queue/flush");
             assertEquals(0, flushed.path("recipients").asInt());
             assertEquals(0, json(admin, "GET", "/hosts").path("cachedFailures").size());
+
+            // A reload's per-IP rules show at once.
+            engine.reload(outbound(dns, closedPort) + "\noutbound { max-connections-per-ip = 4, trusted-ips = [\"10.9.0.0/16\"] }");
+            await().atMost(WAIT).until(() -> json(admin, "GET", "/hosts").path("maxConnectionsPerIp").asInt() == 4);
+            assertEquals("10.9.0.0/16", json(admin, "GET", "/hosts").path("trustedIps").get(0).asText());
         }
     }
 }
