@@ -151,12 +151,22 @@ public final class FolderIndex {
             sb.append('\n');
         }
         Path tmp = dir.resolve(UIDLIST + ".tmp");
-        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+        // Durable like the messages: a lost uidlist would give the folder a new UIDVALIDITY after a crash.
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            java.nio.ByteBuffer buf = StandardCharsets.UTF_8.encode(sb.toString());
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
         try {
             Files.move(tmp, dir.resolve(UIDLIST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, dir.resolve(UIDLIST), StandardCopyOption.REPLACE_EXISTING);
         }
+        org.postroom.store.MaildirStore.fsyncDirectory(dir);
     }
 
     private long scannedCur = -1;
