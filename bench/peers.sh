@@ -21,7 +21,7 @@ SMOKE=0
 ONLY=${ONLY:-"loopback smtp outbound pop3 imap idle busy startup"}
 # The engine's small-box profile (docs/benchmarks.md, "JVM flags"): 10,000 idle sessions in < 256 MiB RSS,
 # C1 only (on 2 cores C2's compiler threads cost more than they win in a run of seconds), startup ≈ 1 s.
-POSTROOM_JAVA_OPTS=${POSTROOM_JAVA_OPTS:-"-Xms32m -Xmx192m -Xmn16m -XX:+UseSerialGC -Xss256k -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m"}
+POSTROOM_JAVA_OPTS=${POSTROOM_JAVA_OPTS:-"-Xms32m -Xmx224m -Xmn16m -XX:+UseSerialGC -Xss256k -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m"}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 if [ $SMOKE = 1 ]; then
   SMTP_SESSIONS=${SMTP_SESSIONS:-"1 5"}; SMTP_MESSAGES=${SMTP_MESSAGES:-40}; SMTP_MESSAGES_1=${SMTP_MESSAGES_1:-10}
@@ -411,15 +411,18 @@ service imap-login {
   idle_hold dc_idle_imap "127.0.0.1:$di" "$IDLE" "$(cat "$work/dovecot/run/master.pid")"
   dovecot_stop "$work/dovecot"; rm -rf "$work/dovecot"
 
-  echo "-- idle capacity: Postroom, $IDLE SMTP connections, then $IDLE IMAP" >&2
+  echo "-- idle capacity: Postroom, $IDLE SMTP connections (then a fresh engine for IMAP)" >&2
   postroom_start idle "inbound.smtp.max-sessions = $((IDLE + 100)), inbound.imap.max-sessions = $((IDLE + 100))"
   sleep $SETTLE
   idle_hold pr_idle_smtp "127.0.0.1:$pr_smtp" "$IDLE" "$pr_pid"
+  postroom_stop; rm -rf "$work/postroom-idle"
   if [ $HAS_IMAP = 1 ]; then
+    echo "-- idle capacity: Postroom, $IDLE IMAP connections" >&2
+    postroom_start idle "inbound.smtp.max-sessions = $((IDLE + 100)), inbound.imap.max-sessions = $((IDLE + 100))"
     sleep $SETTLE
     idle_hold pr_idle_imap "127.0.0.1:$pr_imap" "$IDLE" "$pr_pid"
+    postroom_stop; rm -rf "$work/postroom-idle"
   fi
-  postroom_stop; rm -rf "$work/postroom-idle"
 fi
 
 # ---------------------------------------------------------------- Server Too Busy under load
@@ -445,7 +448,7 @@ row() { # LABEL POSTROOM PEER TARGET
 mkdir -p bench/results
 result="bench/results/$(date -u +%Y-%m-%dT%H%M).txt"
 {
-  echo "Postroom vs. Postfix $(postconf -h mail_version 2>/dev/null) / Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)," \
+  echo "Postroom vs. Postfix $(postconf -d -h mail_version 2>/dev/null) / Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)," \
        "$(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores," \
        "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)$([ $SMOKE = 1 ] && echo ', SMOKE counts')"
   echo "Postroom JVM: $POSTROOM_JAVA_OPTS"
@@ -479,6 +482,7 @@ result="bench/results/$(date -u +%Y-%m-%dT%H%M).txt"
   row "idle SMTP: PSS MiB (Postfix sum)" "$(get pr_idle_smtp_pss_mib)" "$(get pf_idle_smtp_pss_mib)" ""
   row "idle SMTP: KiB per connection (Postfix)" "$(get pr_idle_smtp_kib_per_conn)" "$(get pf_idle_smtp_kib_per_conn)" ""
   row "idle IMAP: connections held (Dovecot)" "$(get pr_idle_imap_held)" "$(get dc_idle_imap_held)" ""
+  row "idle IMAP: PSS MiB (Dovecot sum)" "$(get pr_idle_imap_pss_mib)" "$(get dc_idle_imap_pss_mib)" ""
   row "idle IMAP: RSS MiB (Dovecot sum)" "$(get pr_idle_imap_rss_mib)" "$(get dc_idle_imap_rss_mib)" "< 256 MiB @10k"
   row "idle IMAP: KiB per connection (Dovecot)" "$(get pr_idle_imap_kib_per_conn)" "$(get dc_idle_imap_kib_per_conn)" ""
   row "Server Too Busy p99 ms under load" "$(get pr_busy_p99_ms)" "" "< 1 ms"
