@@ -216,6 +216,26 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         return of(501, "5.5.2", "Error: cannot decode response");
     }
 
+    /** AUTH before STARTTLS where TLS is required for it (RFC 4954 section 6). */
+    public static SmtpReply encryptionRequired() {
+        return of(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    }
+
+    /** MAIL before STARTTLS (and AUTH) on a submission listener that requires TLS (RFC 3207 section 4). */
+    public static SmtpReply startTlsFirst() {
+        return of(530, "5.7.0", "Must issue a STARTTLS command first");
+    }
+
+    /** The client or its account is locked out after too many failed logins ({@code inbound.auth.*}). */
+    public static SmtpReply authThrottled() {
+        return of(454, "4.7.0", "Too many failed authentication attempts, try again later");
+    }
+
+    /** The client talked before the greeting (early talker): sent instead of it, then the connection closes. */
+    public static SmtpReply earlyTalker(String host) {
+        return of(554, "5.5.0", host + " No SMTP service here: client talked before the greeting");
+    }
+
     public static SmtpReply authMechanismUnknown() {
         return of(504, "5.5.4", "Error: unsupported authentication mechanism");
     }
