@@ -165,6 +165,10 @@ public record Settings(
             }
             String password = a.has("password") ? a.string("password") : null;
             String hash = a.has("password-hash") ? a.string("password-hash") : null;
+            if (hash != null && !org.postroom.auth.PasswordHash.isWellFormed(hash)) {
+                throw new ConfigError(a.key("password-hash"), "not a hash made by hash-password "
+                        + "(\"$pbkdf2-sha256$i=N$salt$hash\") for account \"" + address + "\"");
+            }
             if (password == null && hash == null) {
                 throw new ConfigError(a.key("password"), "account \"" + address + "\" needs password or password-hash");
             }
