@@ -1,0 +1,95 @@
+package org.postroom.security;
+
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.postroom.smtp.SmtpClients;
+import org.postroom.testsupport.TestEngine;
+
+import javax.net.ssl.SSLSocket;
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The implicit-TLS listeners (smtps, pop3s) with the generated self-signed certificate. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ImplicitTlsIntegrationTest {
+    private TestEngine engine;
+
+    @BeforeAll
+    void start() {
+        engine = TestEngine.start("""
+                inbound.smtps { enabled = true, port = 0 }
+                inbound.pop3s { enabled = true, port = 0 }
+                """);
+    }
+
+    @AfterAll
+    void stop() {
+        engine.close();
+    }
+
+    @Test
+    void smtpsShouldGreetAfterTheHandshakeAndOfferAuthButNoStartTls() throws Exception {
+        try (Wire w = Wire.tls(engine.port("smtps"))) {
+            String protocol = ((SSLSocket) w.socket()).getSession().getProtocol();
+            assertTrue(protocol.equals("TLSv1.2") || protocol.equals("TLSv1.3"), protocol);
+            assertTrue(w.reply().startsWith("220 mail.example.test"));
+            String ehlo = w.command("EHLO client.example");
+            assertTrue(ehlo.contains("AUTH PLAIN LOGIN"), ehlo);
+            assertFalse(ehlo.contains("STARTTLS"), ehlo);
+            assertTrue(w.command("AUTH PLAIN " + Wire.plainAuth("alice@example.test", "alice-pw")).startsWith("235"));
+            assertTrue(w.command("MAIL FROM:<alice@example.test>").startsWith("250"));
+            assertTrue(w.command("RCPT TO:<bob@example.test>").startsWith("250"));
+            assertTrue(w.command("DATA").startsWith("354"));
+            assertTrue(w.command("Subject: over-smtps\r\n\r\nhello\r\n.").startsWith("250"));
+        }
+        String stored = SmtpClients.find(engine.services().store(), "bob@example.test", "Subject: over-smtps");
+        assertTrue(stored.contains("with ESMTPSA id"), stored);
+        assertTrue(engine.metrics().sessions("smtps").accepted() >= 1);
+    }
+
+    @Test
+    void angusShouldSubmitOverSmtps() throws Exception {
+        Session session = SmtpClients.angus(engine.port("smtps"), true, null);
+        session.getProperties().put("mail.smtp.ssl.enable", "true");
+        session.getProperties().put("mail.smtp.ssl.trust", "*");
+        try (Transport t = session.getTransport("smtp")) {
+            t.connect("bob@example.test", "bob-pw");
+            t.sendMessage(SmtpClients.raw(session, "Subject: angus-smtps\r\n\r\nhi\r\n"),
+                    new InternetAddress[] {new InternetAddress("alice@example.test")});
+        }
+        assertTrue(SmtpClients.find(engine.services().store(), "alice@example.test", "Subject: angus-smtps")
+                .contains("ESMTPSA"));
+    }
+
+    @Test
+    void pop3sShouldLogInWithoutOfferingStls() throws Exception {
+        try (Wire w = Wire.tls(engine.port("pop3s"))) {
+            assertTrue(w.line().startsWith("+OK"));
+            assertTrue(w.pop("CAPA").startsWith("+OK"));
+            String capa = w.popBody();
+            assertFalse(capa.contains("STLS"), capa);
+            assertTrue(w.pop("USER demo@example.test").startsWith("+OK"));
+            assertTrue(w.pop("PASS demo").startsWith("+OK"));
+            assertTrue(w.pop("STAT").startsWith("+OK"));
+            assertTrue(w.pop("QUIT").startsWith("+OK"));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.metrics().sessions("pop3s").active() == 0);
+        assertTrue(engine.metrics().sessions("pop3s").accepted() >= 1);
+    }
+
+    @Test
+    void aPlaintextClientOnAnImplicitTlsPortShouldGetNoPlaintextReply() throws Exception {
+        try (Wire w = Wire.plain(engine.port("pop3s"))) {
+            w.send("USER demo\r\n");
+            assertTrue(w.closedByServer(), "a TLS alert and a close, never a POP3 line");
+        }
+    }
+}
