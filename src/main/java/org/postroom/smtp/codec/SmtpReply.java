@@ -18,7 +18,21 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         if (code < 200 || code > 599 || lines.isEmpty()) {
             throw new IllegalArgumentException("bad reply " + code + " " + lines);
         }
-        lines = List.copyOf(lines);
+        // Text may echo client input: control characters (a bare CR, NUL...) must never reach the wire,
+        // or one reply could look like several (found by SmtpServerFuzzTest).
+        lines = lines.stream().map(SmtpReply::printable).toList();
+    }
+
+    private static String printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                StringBuilder sb = new StringBuilder(text.length());
+                text.chars().forEach(ch -> sb.append(ch < 0x20 || ch == 0x7f ? '?' : (char) ch));
+                return sb.toString();
+            }
+        }
+        return text;
     }
 
     public static SmtpReply of(int code, String enhanced, String text) {
