@@ -29,12 +29,13 @@ import java.util.Optional;
 
 /**
  * One listener of one protocol (smtp, msa, pop3, imap): binds its TCP port, decides admission for each
- * connection ({@link AdmissionPolicy}), and is the parent of every session it admits. A connection over
+ * connection ({@link PerIpAdmission} for the per-client-IP limits, then {@link AdmissionPolicy}), and is
+ * the parent of every session it admits. On an implicit-TLS listener the session starts with the handshake. A connection over
  * the limit gets the protocol's one-line "Server Too Busy" and is closed; no session actor exists for it.
  * Admitted sessions are watched, so each is counted out exactly once however it ends (QUIT, reset,
  * timeout, exception).
  *
- * <p>Accepts: {@link SetLimit} (live reload), {@link Unbind} (stop accepting), {@link ShutdownSessions}
+ * <p>Accepts: {@link SetLimit} and {@link SetPerIpLimits} (live reload), {@link Unbind} (stop accepting), {@link ShutdownSessions}
  * (tell every session the engine is stopping and answer when all have ended or the grace is over),
  * {@link GetActive}. Reports its bound address (or bind failure) to the {@code bound} ref given at start.
  */
