@@ -18,17 +18,18 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         if (code < 200 || code > 599 || lines.isEmpty()) {
             throw new IllegalArgumentException("bad reply " + code + " " + lines);
         }
-        // Text may echo client input: control characters (a bare CR, NUL...) must never reach the wire,
-        // or one reply could look like several (found by SmtpServerFuzzTest).
+        // Text may echo client input: reply text is printable US-ASCII (RFC 5321 section 4.2), so control
+        // characters (a bare CR, NUL, C1 controls such as NEL) and anything non-ASCII become '?', or one
+        // reply could look like several to a client (found by SmtpServerFuzzTest).
         lines = lines.stream().map(SmtpReply::printable).toList();
     }
 
     private static String printable(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (c < 0x20 || c == 0x7f) {
+            if (c < 0x20 || c > 0x7e) {
                 StringBuilder sb = new StringBuilder(text.length());
-                text.chars().forEach(ch -> sb.append(ch < 0x20 || ch == 0x7f ? '?' : (char) ch));
+                text.chars().forEach(ch -> sb.append(ch < 0x20 || ch > 0x7e ? '?' : (char) ch));
                 return sb.toString();
             }
         }
