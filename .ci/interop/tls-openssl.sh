@@ -11,7 +11,10 @@ command -v openssl >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; a
 
 work=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; fi
+  if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $work"; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 read -r smtp msa pop3 imap smtps pop3s imaps admin < <(python3 -c 'import socket

@@ -32,7 +32,15 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
     public sealed interface AppOut {
         record Data(ByteString bytes) implements AppOut {}
 
-        record StartTls(SSLEngine engine) implements AppOut {}
+        /**
+         * Switch to TLS; {@code goAhead} (the "220 Ready to start TLS" / "+OK Begin TLS" reply) is written in
+         * plaintext first, in the same step, so no network byte can arrive between the reply and the switch.
+         */
+        record StartTls(SSLEngine engine, ByteString goAhead) implements AppOut {
+            public StartTls(SSLEngine engine) {
+                this(engine, ByteString.emptyByteString());
+            }
+        }
     }
 
     /** What the session receives from the network. */
@@ -47,6 +55,16 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
     private final Inlet<ByteString> netIn = Inlet.create("TlsSwitch.netIn");
     private final Outlet<AppIn> appIn = Outlet.create("TlsSwitch.appIn");
     private final BidiShape<AppOut, ByteString, ByteString, AppIn> shape = BidiShape.of(appOut, netOut, netIn, appIn);
+    /** Implicit TLS: nothing is read from the network before the engine is there (the ClientHello is first). */
+    private final boolean startsWithTls;
+
+    public TlsSwitch() {
+        this(false);
+    }
+
+    public TlsSwitch(boolean startsWithTls) {
+        this.startsWithTls = startsWithTls;
+    }
 
     @Override
     public BidiShape<AppOut, ByteString, ByteString, AppIn> shape() {
@@ -74,6 +92,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                 public void onPush() throws SSLException {
                     AppOut element = grab(appOut);
                     if (element instanceof AppOut.StartTls start) {
+                        if (!start.goAhead().isEmpty()) {
+                            emit(netOut, start.goAhead());
+                        }
                         startTls(start.engine());
                     } else if (engine == null) {
                         emit(netOut, ((AppOut.Data) element).bytes());
@@ -137,6 +158,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
         }
 
         private void pullNetInIfReady() {
+            if (engine == null && startsWithTls) {
+                return;
+            }
             boolean wanted = engine == null ? isAvailable(appIn) : (!handshakeDone || isAvailable(appIn));
             if (wanted && !hasBeenPulled(netIn) && !isClosed(netIn)) {
                 pull(netIn);

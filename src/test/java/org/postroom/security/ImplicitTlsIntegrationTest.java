@@ -85,6 +85,34 @@ class ImplicitTlsIntegrationTest {
         assertTrue(engine.metrics().sessions("pop3s").accepted() >= 1);
     }
 
+    /**
+     * Regression: the ClientHello used to race the session's switch to TLS (it could reach the session as
+     * "plaintext" and be dropped, hanging the handshake in about a third of connections).
+     */
+    @Test
+    void everyHandshakeShouldCompleteWhenClientsSendAtOnce() throws Exception {
+        for (int i = 0; i < 25; i++) {
+            try (Wire w = Wire.tls(engine.port("smtps"))) {
+                w.send("EHLO eager.example\r\n");
+                assertTrue(w.reply().startsWith("220 "), "smtps connection " + i);
+                assertTrue(w.reply().startsWith("250"), "smtps connection " + i);
+            }
+            try (Wire w = Wire.plain(engine.port("pop3"))) {
+                assertTrue(w.line().startsWith("+OK"));
+                assertTrue(w.pop("STLS").startsWith("+OK"), "pop3 STLS " + i);
+                w.startTls();
+                assertTrue(w.pop("NOOP").startsWith("+OK"), "pop3 after STLS " + i);
+            }
+            try (Wire w = Wire.plain(engine.port("smtp"))) {
+                w.reply();
+                w.command("EHLO c");
+                assertTrue(w.command("STARTTLS").startsWith("220"), "smtp STARTTLS " + i);
+                w.startTls();
+                assertTrue(w.command("EHLO c").startsWith("250"), "smtp after STARTTLS " + i);
+            }
+        }
+    }
+
     @Test
     void aPlaintextClientOnAnImplicitTlsPortShouldGetNoPlaintextReply() throws Exception {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", engine.port("pop3s"))) {
