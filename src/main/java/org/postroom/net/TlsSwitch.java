@@ -113,7 +113,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                     } else {
                         engine.closeOutbound();
                         pump();
-                        complete(netOut);
+                        if (!isClosed(netOut)) {
+                            complete(netOut);
+                        }
                     }
                 }
             });
@@ -174,13 +176,30 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
             SSLSession s = engine.getSession();
             netBuffer = ByteBuffer.allocate(s.getPacketBufferSize());
             appBuffer = ByteBuffer.allocate(s.getApplicationBufferSize());
-            engine.beginHandshake();
+            try {
+                engine.beginHandshake();
+            } catch (SSLException ex) {
+                failStage(ex);
+                return;
+            }
             pump();
             pullNetInIfReady();
         }
 
-        /** Drives the engine as far as the bytes at hand allow. */
+        /**
+         * Drives the engine as far as the bytes at hand allow. A TLS failure (a client offering only
+         * TLS 1.1, garbage instead of a ClientHello) ends the connection quietly: routine on the internet,
+         * so no stage error with a stack trace in the log.
+         */
         private void pump() throws SSLException {
+            try {
+                pumpOrThrow();
+            } catch (SSLException e) {
+                failStage(e);
+            }
+        }
+
+        private void pumpOrThrow() throws SSLException {
             boolean progress = true;
             while (progress) {
                 progress = false;
