@@ -8,7 +8,7 @@ command -v curl >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-
 
 work=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; return 0; }
 trap cleanup EXIT
 
 read -r pop3 admin < <(python3 -c 'import socket

@@ -18,7 +18,8 @@ import java.util.concurrent.Executors;
 
 /**
  * The admin HTTP endpoint on {@code admin.bind}:{@code admin.port}: {@code GET /metrics} (Prometheus
- * text format) and {@code GET /status} (the same figures and more as JSON). Runs on the JDK's HTTP
+ * text format), {@code GET /status} (the same figures and more as JSON), and {@code GET /} the status
+ * page (HTML, CSS and JS from the jar's {@code admin/} resources; it polls {@code /status}). Runs on the JDK's HTTP
  * server with two daemon threads; it only reads thread-safe snapshots, never asks an actor and waits.
  */
 public final class AdminServer {
@@ -46,6 +47,7 @@ public final class AdminServer {
         server.createContext("/metrics", admin::metrics);
         server.createContext("/status", admin::status);
         server.createContext("/reload", admin::reload);
+        server.createContext("/", admin::page);
         server.start();
         return admin;
     }
@@ -122,6 +124,50 @@ public final class AdminServer {
         doc.put("hostname", services.settings().hostname());
         doc.putAll(services.metrics().status());
         respond(ex, 200, "application/json", JSON.writeValueAsString(doc) + "\n");
+    }
+
+    /**
+     * The status page's files: request path → (resource, content type). Anything else is 404. (Not
+     * under /status...: the JDK server matches contexts by string prefix.)
+     */
+    private static final Map<String, String[]> PAGE_FILES = Map.of(
+            "/", new String[]{"admin/index.html", "text/html; charset=utf-8"},
+            "/index.html", new String[]{"admin/index.html", "text/html; charset=utf-8"},
+            "/assets/page.js", new String[]{"admin/page.js", "text/javascript; charset=utf-8"},
+            "/assets/page.css", new String[]{"admin/page.css", "text/css; charset=utf-8"});
+
+    private void page(HttpExchange ex) throws IOException {
+        String[] file = PAGE_FILES.get(ex.getRequestURI().getPath());
+        if (file == null) {
+            respond(ex, 404, "text/plain", "not found\n");
+            return;
+        }
+        if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+            respond(ex, 405, "text/plain", "method not allowed\n");
+            return;
+        }
+        byte[] bytes;
+        try (var in = AdminServer.class.getClassLoader().getResourceAsStream(file[0])) {
+            if (in == null) {
+                respond(ex, 404, "text/plain", "not found\n");
+                return;
+            }
+            bytes = in.readAllBytes();
+        }
+        ex.getResponseHeaders().set("Content-Type", file[1]);
+        ex.getResponseHeaders().set("Cache-Control", "no-cache");
+        // Everything the page needs comes from here; nothing inline, nothing from elsewhere.
+        ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:");
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+            return;
+        }
+        ex.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
     }
 
     private static void respond(HttpExchange ex, int code, String type, String body) throws IOException {

@@ -11,11 +11,13 @@ import java.nio.file.Path;
 /**
  * Finds and reads the configuration: {@code --config FILE} if given, else {@code -Dconfig.file}, else
  * {@code conf/postroom.conf} when it exists; then HOCON's usual layering (system properties over the
- * file over every {@code reference.conf}), resolved. A file that cannot be read or parsed is a
+ * file over {@code postroom-pekko.conf} over every {@code reference.conf}), resolved. A file that cannot be read or parsed is a
  * {@link ConfigError}.
  */
 public final class ConfigLoader {
     public static final Path DEFAULT_FILE = Path.of("conf", "postroom.conf");
+    /** Postroom's Pekko settings, layered above every reference.conf (see the file's header). */
+    static final String PEKKO_DEFAULTS = "postroom-pekko.conf";
 
     private ConfigLoader() {
     }
@@ -52,6 +54,7 @@ public final class ConfigLoader {
         try {
             return ConfigFactory.defaultOverrides()
                     .withFallback(fileConfig)
+                    .withFallback(ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PEKKO_DEFAULTS))
                     .withFallback(ConfigFactory.defaultReference())
                     .resolve();
         } catch (ConfigException e) {

@@ -71,9 +71,15 @@ public final class Engine implements AutoCloseable {
         metrics.sessions("multipop").setLimit(settings.multipop().maxSessions());
         OutboundSpool spool = OutboundWiring.spool(settings, metrics);
         ServerTls tls = loadTls(root, settings);
+        Duration grace = new org.postroom.config.ConfigReader(root.getConfig("postroom"), "").duration("shutdown-grace");
+        // The session phase of Pekko's coordinated shutdown must outlast the grace it waits for.
+        root = root.withValue("pekko.coordinated-shutdown.phases.service-requests-done.timeout",
+                com.typesafe.config.ConfigValueFactory.fromAnyRef((grace.toMillis() + 3000) + " ms"));
         CompletableFuture<EngineGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(
-                EngineGuardian.create(settings, metrics, spool, tls, started), "postroom", root);
+                EngineGuardian.create(settings, metrics, spool, tls, grace, started), "postroom",
+                org.postroom.metrics.actors.ActorMetrics.systemConfig(root));
+        org.postroom.metrics.actors.ActorMetrics.install(system, metrics);
         try {
             EngineGuardian.Started s = started.get(30, TimeUnit.SECONDS);
             AdminServer admin = null;
@@ -232,7 +238,4 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    static Duration shutdownGrace() {
-        return EngineGuardian.SHUTDOWN_GRACE;
-    }
 }

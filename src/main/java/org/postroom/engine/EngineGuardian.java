@@ -61,8 +61,8 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         multipop.tell(new MultiPopRouter.RunNow());
     }
 
-    /** How long open sessions get to finish when the engine stops. */
-    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** How long open sessions get to finish when the engine stops ({@code shutdown-grace}). */
+    private final Duration shutdownGrace;
 
     private final EngineServices services;
     private final CompletableFuture<Started> started;
@@ -72,13 +72,14 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private final List<java.util.function.Consumer<Settings>> reloadListeners = new ArrayList<>();
 
     public static Behavior<Command> create(Settings settings, Metrics metrics, OutboundSpool spool,
-                                           ServerTls tls, CompletableFuture<Started> started) {
-        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, tls, started));
+                                           ServerTls tls, Duration shutdownGrace, CompletableFuture<Started> started) {
+        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, tls, shutdownGrace, started));
     }
 
     private EngineGuardian(ActorContext<Command> ctx, Settings settings, Metrics metrics, OutboundSpool spool,
-                           ServerTls tls, CompletableFuture<Started> started) {
+                           ServerTls tls, Duration shutdownGrace, CompletableFuture<Started> started) {
         super(ctx);
+        this.shutdownGrace = shutdownGrace;
         this.started = started;
         Executor blocking = ctx.getSystem().dispatchers()
                 .lookup(DispatcherSelector.fromConfig("postroom-blocking-dispatcher"));
@@ -106,6 +107,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                     InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind());
             guardians.put(protocol.kind(), guardian);
         }
+        reloadListeners.add(OutboundWiring.start(ctx, services));
         // MultiPOP collection; the router supervises itself (restart with back-off).
         this.multipop = ctx.spawn(MultiPopRouter.create(services), "multipop");
         reloadListeners.add(s -> multipop.tell(new MultiPopRouter.UpdateSettings(s.multipop())));
@@ -116,13 +118,19 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     }
 
     private void registerShutdownTasks(ActorContext<Command> ctx) {
-        CoordinatedShutdown cs = CoordinatedShutdown.get(ctx.getSystem());
+        // Tasks run on other threads: capture the system, never use ctx inside them.
+        org.apache.pekko.actor.typed.ActorSystem<Void> system = ctx.getSystem();
+        CoordinatedShutdown cs = CoordinatedShutdown.get(system);
         cs.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "unbind-listeners",
                 () -> all(g -> AskPattern.ask(g, InboundGuardian.Unbind::new, Duration.ofSeconds(5),
-                        ctx.getSystem().scheduler())));
+                        system.scheduler())));
         cs.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "close-sessions",
-                () -> all(g -> AskPattern.ask(g, r -> new InboundGuardian.ShutdownSessions(SHUTDOWN_GRACE, r),
-                        SHUTDOWN_GRACE.plusSeconds(2), ctx.getSystem().scheduler())));
+                () -> all(g -> AskPattern.ask(g, r -> new InboundGuardian.ShutdownSessions(shutdownGrace, r),
+                        shutdownGrace.plusSeconds(2), system.scheduler()))
+                        // Let the TCP layer write the goodbyes before the actor system goes away.
+                        .thenCompose(done -> org.apache.pekko.pattern.Patterns.after(Duration.ofMillis(200),
+                                system.classicSystem().scheduler(), system.executionContext(),
+                                () -> CompletableFuture.completedFuture(done))));
     }
 
     private CompletionStage<Done> all(java.util.function.Function<ActorRef<InboundGuardian.Command>,

@@ -85,6 +85,9 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private long sequence;
     private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
     private final ActorRef<BindResult> bound;
+    /** Open sessions, for their end line in the session log. */
+    private final java.util.Map<ActorRef<?>, SessionLog.Opened> open = new java.util.HashMap<>();
+    private boolean graceOver;
 
     public static Behavior<Command> create(InboundProtocol protocol, ListenerSettings listener,
                                            EngineServices services, ActorRef<BindResult> bound) {
@@ -170,6 +173,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
             if (ip != null) {
                 sessionIps.put(session, ip);
             }
+            open.put(session, SessionLog.started(info));
         } catch (RuntimeException e) {
             admission.release(true);
             if (ip != null) {
@@ -184,6 +188,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private void refuse(Tcp.IncomingConnection connection) {
         Source<ByteString, ?> reply = listener.implicitTls() ? Source.empty() : Source.single(serverTooBusy);
         connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), reply), getContext().getSystem());
+        SessionLog.refused(protocol.kind(), connection.remoteAddress(), connection.localAddress());
     }
 
     private Behavior<Command> onSessionEnded(Terminated t) {
@@ -191,6 +196,11 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         java.net.InetAddress ip = sessionIps.remove(t.getRef());
         if (ip != null) {
             perIp.release(ip);
+        }
+        SessionLog.Opened opened = open.remove(t.getRef());
+        if (opened != null) {
+            SessionLog.ended(opened, t instanceof ChildFailed failed ? "failed: " + failed.getCause()
+                    : graceOver ? "stopped-after-grace" : shutdownWaiters.isEmpty() ? "closed" : "engine-stopping");
         }
         if (t instanceof ChildFailed failed) {
             getContext().getLog().warn("{}: session {} failed", protocol.kind(), t.getRef().path().name(),
@@ -247,6 +257,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     private Behavior<Command> onGraceOver() {
         if (!shutdownWaiters.isEmpty()) {
+            graceOver = true;
             getContext().getChildren().forEach(child -> getContext().stop(child));
             answerShutdownWaiters();
         }

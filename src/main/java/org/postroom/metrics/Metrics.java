@@ -64,6 +64,14 @@ public final class Metrics {
         return registry;
     }
 
+    /**
+     * Registers more meters on the engine's registry (actor metrics, for one): they appear in
+     * {@code /metrics} and, through the JMX mirror, over JMX.
+     */
+    public void bind(io.micrometer.core.instrument.binder.MeterBinder binder) {
+        binder.bindTo(registry);
+    }
+
     /** Prometheus text exposition of every series. */
     public String scrape() {
         return registry.scrape();

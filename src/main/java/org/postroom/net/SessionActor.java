@@ -262,8 +262,9 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private Behavior<Command> settle() {
         flush();
         if (endSent) {
-            stopped = true;
-            return Behaviors.stopped();
+            // The output completes after its last bytes; the coupled input then ends (InputEnded) and
+            // the actor stops, so a session is counted out only once its connection has closed.
+            return this;
         }
         if (pendingAck != null && awaiting == 0 && !closing && pendingOutput.size() < OUTPUT_BACKLOG_LIMIT) {
             pendingAck.tell(InputAck.INSTANCE);

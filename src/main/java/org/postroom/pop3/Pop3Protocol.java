@@ -21,9 +21,6 @@ import java.util.Map;
  * {@code /status} shows how many mailboxes are locked under {@code pop3}.
  */
 public final class Pop3Protocol implements InboundProtocol {
-    /** One lock registry per store, shared by the pop3 and pop3s (implicit TLS) listeners. */
-    private static final Map<Object, MaildropLocks> LOCKS =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     @Override
     public String kind() {
@@ -42,7 +39,7 @@ public final class Pop3Protocol implements InboundProtocol {
         // The failure pause comes from the engine's AuthThrottle (per IP and account, across sessions).
         Pop3Policy policy = new Pop3Policy(inbound.maxLineLength(), inbound.maxBadCommands(),
                 Pop3Policy.DEFAULT_MAX_AUTH_FAILURES, java.time.Duration.ZERO, inbound.idleTimeout());
-        MaildropLocks locks = LOCKS.computeIfAbsent(services.store(), s -> new MaildropLocks());
+        MaildropLocks locks = new MaildropLocks();
         services.metrics().addStatusSection("pop3", () -> Map.of("lockedMailboxes", locks.lockedCount()));
         Pop3Backend backend = new Pop3Backend(policy, settings.hostname(),
                 Pop3Authenticator.of(services.accounts(), settings.accounts()), locks,

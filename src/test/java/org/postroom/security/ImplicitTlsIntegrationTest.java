@@ -27,6 +27,7 @@ class ImplicitTlsIntegrationTest {
         engine = TestEngine.start("""
                 inbound.smtps { enabled = true, port = 0 }
                 inbound.pop3s { enabled = true, port = 0 }
+                inbound.imaps { enabled = true, port = 0 }
                 """);
     }
 
@@ -111,6 +112,25 @@ class ImplicitTlsIntegrationTest {
                 assertTrue(w.command("EHLO c").startsWith("250"), "smtp after STARTTLS " + i);
             }
         }
+    }
+
+    @Test
+    void imapsShouldLogInWithoutOfferingStartTls() throws Exception {
+        try (Wire w = Wire.tls(engine.port("imaps"))) {
+            assertTrue(w.line().startsWith("* OK"));
+            w.send("a1 CAPABILITY\r\n");
+            String caps = w.line();
+            assertTrue(caps.startsWith("* CAPABILITY"), caps);
+            assertFalse(caps.contains("STARTTLS"), caps);
+            assertTrue(w.line().startsWith("a1 OK"));
+            w.send("a2 LOGIN alice@example.test alice-pw\r\n");
+            String login = w.line();
+            while (login.startsWith("*")) {
+                login = w.line();
+            }
+            assertTrue(login.startsWith("a2 OK"), login);
+        }
+        assertTrue(engine.metrics().sessions("imaps").accepted() >= 1);
     }
 
     @Test

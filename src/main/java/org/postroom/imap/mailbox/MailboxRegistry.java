@@ -1,0 +1,32 @@
+package org.postroom.imap.mailbox;
+
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The one {@link FolderIndex} per Maildir folder that every IMAP session of a listener shares, so
+ * concurrent sessions agree on UIDs and flags and serialise their writes on the index's lock.
+ */
+public final class MailboxRegistry {
+    private final ConcurrentHashMap<Path, FolderIndex> indexes = new ConcurrentHashMap<>();
+
+    public FolderIndex open(Path folderDir) {
+        return indexes.computeIfAbsent(folderDir.toAbsolutePath().normalize(), FolderIndex::new);
+    }
+
+    /** Drops the index of a folder that was deleted or renamed (and those below it). */
+    public void forget(Path folderDir) {
+        Path key = folderDir.toAbsolutePath().normalize();
+        String prefix = key.getFileName().toString() + ".";
+        indexes.entrySet().removeIf(e -> {
+            Path p = e.getKey();
+            boolean hit = p.equals(key)
+                    || (p.getParent() != null && p.getParent().equals(key.getParent())
+                    && p.getFileName().toString().startsWith(prefix));
+            if (hit) {
+                e.getValue().reset();
+            }
+            return hit;
+        });
+    }
+}

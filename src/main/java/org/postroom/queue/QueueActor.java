@@ -1,0 +1,435 @@
+package org.postroom.queue;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.postroom.auth.Accounts;
+import org.postroom.config.Settings;
+import org.postroom.metrics.Metrics;
+import org.postroom.store.MaildirStore;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The outbound queue: owns the durable {@link FileSpool} and the per-recipient delivery state.
+ * Rebuilds from disk at start (and on a supervised restart).
+ *
+ * <p>Work is pulled: {@link Pull} answers {@link Work} (one message's ready recipients in one
+ * domain, as a {@link WorkItem}: ids and envelope, never the body) or {@link NothingReady}; the item is
+ * leased to the puller until it sends {@link Report} (per-recipient {@link DeliveryOutcome}) or
+ * {@link Return} (no host could be tried: not an attempt, held back until the next cycle). A
+ * puller that stops with leases has them released. {@link CountReady} tells the router how much work
+ * is ready (and, with {@code newCycle}, starts a new delivery cycle: held items and expired messages
+ * are dealt with). New mail from {@link FileSpool#enqueue} arrives as {@link Enqueued} and is
+ * announced to the {@link Subscribe}d listeners as {@link WorkAvailable}.
+ *
+ * <p>Applies {@code outbound.retry-schedule} (the last step repeats) and {@code outbound.queue-lifetime};
+ * every newly failed recipient set of a message produces one DSN to the envelope sender (into the
+ * local Maildir when the sender's domain is local, else queued with the null sender); the null
+ * sender gets none. Publishes {@code queueMessages} and {@code deliveries{result}} per recipient.
+ * Runs its blocking spool I/O inline, so it must be spawned on a blocking dispatcher.
+ */
+public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
+
+    public interface Command {}
+
+    /**
+     * Asks for the next ready item; {@code session} is the delivery actor (watched: its leases come back
+     * when it stops), {@code preferredDomain} the domain its open connection serves, or null.
+     */
+    public record Pull(ActorRef<PullReply> replyTo, String preferredDomain, ActorRef<?> session) implements Command {
+        public Pull(ActorRef<PullReply> replyTo, String preferredDomain) {
+            this(replyTo, preferredDomain, replyTo);
+        }
+    }
+
+    /**
+     * The router started {@code session}, which will pull soon: until it does (or stops), one ready
+     * item counts as taken in {@link CountReady}, so the router does not start sessions for work that
+     * is already spoken for.
+     */
+    public record Reserve(ActorRef<?> session) implements Command {}
+
+    public sealed interface PullReply permits Work, NothingReady {}
+
+    public record Work(WorkItem item) implements PullReply {}
+
+    public record NothingReady() implements PullReply {}
+
+    /** Results for the recipients of an item; recipients left out stay pending, unchanged. */
+    public record Report(WorkItem item, Map<String, DeliveryOutcome> outcomes) implements Command {}
+
+    /** The item could not be tried (every host cached or without a free token). */
+    public record Return(WorkItem item) implements Command {}
+
+    public record CountReady(ActorRef<ReadyCount> replyTo, boolean newCycle) implements Command {}
+
+    public record ReadyCount(int ready) {}
+
+    public record Subscribe(ActorRef<WorkAvailable> listener) implements Command {}
+
+    public record WorkAvailable() {}
+
+    /** Answers once every message sent to the queue before it has been handled (results persisted). */
+    public record Flush(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
+    /** Live reload: the retry schedule and queue lifetime apply from the next result on. */
+    public record UpdateSettings(Settings settings) implements Command {}
+
+    /** A new entry made durable by the spool. */
+    public record Enqueued(Envelope envelope) implements Command {}
+
+    /** For tests and /status: the in-memory state of one entry. */
+    public record Inspect(String queueId, ActorRef<java.util.Optional<Envelope>> replyTo) implements Command {}
+
+    private record PullerTerminated(ActorRef<?> puller) implements Command {}
+
+    public static Behavior<Command> create(Settings settings, FileSpool spool, MaildirStore store,
+                                           Accounts accounts, Metrics metrics, Clock clock) {
+        return Behaviors.<Command>supervise(Behaviors.setup(
+                        ctx -> new QueueActor(ctx, settings, spool, store, accounts, metrics, clock)))
+                .onFailure(SupervisorStrategy.restart());
+    }
+
+    private Settings settings;
+    private final FileSpool spool;
+    private final MaildirStore store;
+    private final Accounts accounts;
+    private final Metrics metrics;
+    private final Clock clock;
+    private final Map<String, Envelope> entries = new LinkedHashMap<>();
+    private final Map<String, ActorRef<?>> leases = new HashMap<>();
+    private final Set<String> held = new HashSet<>();
+    private final Set<ActorRef<?>> watched = new HashSet<>();
+    private final Set<ActorRef<?>> reserved = new HashSet<>();
+    /** Sessions that have pulled (a Reserve arriving after the session's first Pull is moot). */
+    private final Set<ActorRef<?>> pulled = new HashSet<>();
+    private final Set<ActorRef<WorkAvailable>> listeners = new HashSet<>();
+
+    private QueueActor(ActorContext<Command> ctx, Settings settings, FileSpool spool, MaildirStore store,
+                       Accounts accounts, Metrics metrics, Clock clock) throws IOException {
+        super(ctx);
+        this.settings = settings;
+        this.spool = spool;
+        this.store = store;
+        this.accounts = accounts;
+        this.metrics = metrics;
+        this.clock = clock;
+        ActorRef<Command> self = ctx.getSelf();
+        // Listen before loading: an entry enqueued meanwhile arrives twice and is deduplicated by id.
+        spool.setListener(env -> self.tell(new Enqueued(env)));
+        List<String> problems = new ArrayList<>();
+        for (Envelope e : spool.loadAll(problems)) {
+            entries.put(e.id(), e);
+        }
+        for (String p : problems) {
+            ctx.getLog().warn("spool entry skipped: {}", p);
+        }
+        metrics.addStatusSection("queue", () -> status);
+        if (!entries.isEmpty()) {
+            ctx.getLog().info("outbound queue recovered {} message(s) from {}", entries.size(), spool.dir());
+        }
+        publish();
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Pull.class, this::onPull)
+                .onMessage(Reserve.class, this::onReserve)
+                .onMessage(Report.class, this::onReport)
+                .onMessage(Return.class, this::onReturn)
+                .onMessage(CountReady.class, this::onCountReady)
+                .onMessage(Subscribe.class, this::onSubscribe)
+                .onMessage(Enqueued.class, this::onEnqueued)
+                .onMessage(Inspect.class, this::onInspect)
+                .onMessage(Flush.class, m -> {
+                    m.replyTo().tell(org.apache.pekko.Done.getInstance());
+                    return this;
+                })
+                .onMessage(UpdateSettings.class, m -> {
+                    settings = m.settings();
+                    return this;
+                })
+                .onMessage(PullerTerminated.class, this::onPullerTerminated)
+                .build();
+    }
+
+    private Behavior<Command> onPull(Pull m) {
+        reserved.remove(m.session());
+        pulled.add(m.session());
+        watch(m.session());
+        WorkItem item = nextReady(m.preferredDomain());
+        if (item == null) {
+            m.replyTo().tell(new NothingReady());
+            return this;
+        }
+        leases.put(item.key(), m.session());
+        m.replyTo().tell(new Work(item));
+        return this;
+    }
+
+    private Behavior<Command> onReserve(Reserve m) {
+        if (!pulled.contains(m.session())) {
+            reserved.add(m.session());
+            watch(m.session());
+        }
+        return this;
+    }
+
+    private void watch(ActorRef<?> session) {
+        if (watched.add(session)) {
+            getContext().watchWith(session, new PullerTerminated(session));
+        }
+    }
+
+    private Behavior<Command> onReport(Report m) {
+        leases.remove(m.item().key());
+        Envelope env = entries.get(m.item().queueId());
+        if (env == null) {
+            return this;
+        }
+        Instant now = clock.instant();
+        boolean expired = expired(env, now);
+        List<RecipientState> updated = new ArrayList<>();
+        List<RecipientState> newlyFailed = new ArrayList<>();
+        for (RecipientState r : env.recipients()) {
+            DeliveryOutcome o = r.pending() ? m.outcomes().get(r.address()) : null;
+            if (o == null) {
+                updated.add(r);
+                continue;
+            }
+            RecipientState next;
+            if (o instanceof DeliveryOutcome.Delivered d) {
+                next = r.delivered(d.reason());
+                metrics.delivery("delivered");
+            } else if (o instanceof DeliveryOutcome.Deferred d && !expired) {
+                next = r.deferred(d.reason(), now.plus(retryDelay(r.attempts())));
+                metrics.delivery("deferred");
+            } else if (o instanceof DeliveryOutcome.Deferred d) {
+                next = r.failed("delivery time expired, last error: " + d.reason());
+                newlyFailed.add(next);
+                metrics.delivery("bounced");
+            } else {
+                next = r.failed(o.reason());
+                newlyFailed.add(next);
+                metrics.delivery("bounced");
+            }
+            updated.add(next);
+        }
+        save(env.withRecipients(updated), newlyFailed);
+        return this;
+    }
+
+    private Behavior<Command> onReturn(Return m) {
+        leases.remove(m.item().key());
+        held.add(m.item().key());
+        return this;
+    }
+
+    private Behavior<Command> onCountReady(CountReady m) {
+        if (m.newCycle()) {
+            held.clear();
+            expireOld();
+        }
+        m.replyTo().tell(new ReadyCount(Math.max(0, countReady() - reserved.size())));
+        return this;
+    }
+
+    private Behavior<Command> onSubscribe(Subscribe m) {
+        listeners.add(m.listener());
+        if (countReady() > 0) {
+            m.listener().tell(new WorkAvailable());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onEnqueued(Enqueued m) {
+        if (entries.putIfAbsent(m.envelope().id(), m.envelope()) == null) {
+            publish();
+            listeners.forEach(l -> l.tell(new WorkAvailable()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onInspect(Inspect m) {
+        m.replyTo().tell(java.util.Optional.ofNullable(entries.get(m.queueId())));
+        return this;
+    }
+
+    private Behavior<Command> onPullerTerminated(PullerTerminated m) {
+        watched.remove(m.puller());
+        reserved.remove(m.puller());
+        pulled.remove(m.puller());
+        leases.values().removeIf(p -> p.equals(m.puller()));
+        return this;
+    }
+
+    /** The next ready unit of work, preferring the given domain (the puller's open connection). */
+    private WorkItem nextReady(String preferredDomain) {
+        Instant now = clock.instant();
+        WorkItem first = null;
+        for (Envelope env : entries.values()) {
+            Map<String, List<String>> byDomain = readyByDomain(env, now);
+            for (Map.Entry<String, List<String>> e : byDomain.entrySet()) {
+                WorkItem item = new WorkItem(env.id(), env.sender(), e.getKey(), e.getValue(), env.size());
+                if (preferredDomain == null || preferredDomain.equals(e.getKey())) {
+                    return item;
+                }
+                if (first == null) {
+                    first = item;
+                }
+            }
+        }
+        return first;
+    }
+
+    private int countReady() {
+        Instant now = clock.instant();
+        int n = 0;
+        for (Envelope env : entries.values()) {
+            n += readyByDomain(env, now).size();
+        }
+        return n;
+    }
+
+    private Map<String, List<String>> readyByDomain(Envelope env, Instant now) {
+        Map<String, List<String>> byDomain = new LinkedHashMap<>();
+        for (RecipientState r : env.recipients()) {
+            if (r.pending() && !r.nextAttempt().isAfter(now)) {
+                String key = env.id() + "|" + r.domain();
+                if (!leases.containsKey(key) && !held.contains(key)) {
+                    byDomain.computeIfAbsent(r.domain(), d -> new ArrayList<>()).add(r.address());
+                }
+            }
+        }
+        return byDomain;
+    }
+
+    private boolean expired(Envelope env, Instant now) {
+        return !now.isBefore(env.created().plus(settings.outbound().queueLifetime()));
+    }
+
+    /** Fails the pending recipients of messages past the queue lifetime that nobody is working on. */
+    private void expireOld() {
+        Instant now = clock.instant();
+        for (Envelope env : List.copyOf(entries.values())) {
+            if (!expired(env, now)) {
+                continue;
+            }
+            List<RecipientState> updated = new ArrayList<>();
+            List<RecipientState> newlyFailed = new ArrayList<>();
+            for (RecipientState r : env.recipients()) {
+                if (r.pending() && !leases.containsKey(env.id() + "|" + r.domain())) {
+                    String last = r.lastError().isEmpty() ? "" : ", last error: " + r.lastError();
+                    RecipientState f = r.failed("delivery time expired" + last);
+                    newlyFailed.add(f);
+                    updated.add(f);
+                    metrics.delivery("bounced");
+                } else {
+                    updated.add(r);
+                }
+            }
+            if (!newlyFailed.isEmpty()) {
+                save(env.withRecipients(updated), newlyFailed);
+            }
+        }
+    }
+
+    private Duration retryDelay(int attemptsSoFar) {
+        List<Duration> schedule = settings.outbound().retrySchedule();
+        return schedule.get(Math.min(attemptsSoFar, schedule.size() - 1));
+    }
+
+    private void save(Envelope env, List<RecipientState> newlyFailed) {
+        byte[] body = null;
+        if (!newlyFailed.isEmpty() && !env.sender().isEmpty()) {
+            try {
+                body = spool.readMessage(env.id());
+            } catch (IOException e) {
+                getContext().getLog().warn("cannot read {} for its bounce: {}", env.id(), e.toString());
+                body = new byte[0];
+            }
+        }
+        try {
+            if (env.finished()) {
+                entries.remove(env.id());
+                spool.remove(env.id());
+            } else {
+                entries.put(env.id(), env);
+                spool.writeEnvelope(env);
+            }
+        } catch (IOException e) {
+            // The in-memory state moves on; at worst a restart retries what was already done.
+            getContext().getLog().error("cannot persist queue state of {}: {}", env.id(), e.toString());
+        }
+        if (body != null) {
+            bounce(env, newlyFailed, body);
+        }
+        publish();
+    }
+
+    private void bounce(Envelope env, List<RecipientState> failed, byte[] original) {
+        String sender = env.sender();
+        try {
+            byte[] dsn = Dsn.build(settings.hostname(), env, failed, original, clock.instant());
+            String domain = sender.substring(sender.lastIndexOf('@') + 1);
+            if (settings.isLocalDomain(domain)) {
+                if (accounts.exists(sender)) {
+                    store.deliver(accounts.resolve(sender).orElse(sender), MaildirStore.crlfToLf(dsn));
+                } else {
+                    getContext().getLog().warn("bounce for {} dropped: no local account {}", env.id(), sender);
+                }
+            } else {
+                // Known at once (the spool's announcement comes later and is deduplicated).
+                Envelope b = spool.store("", List.of(sender), dsn);
+                entries.putIfAbsent(b.id(), b);
+                listeners.forEach(l -> l.tell(new WorkAvailable()));
+            }
+        } catch (IOException | RuntimeException e) {
+            getContext().getLog().error("cannot deliver the bounce for {} to {}: {}", env.id(), sender, e.toString());
+        }
+    }
+
+    private volatile Map<String, Object> status = Map.of();
+
+    private void publish() {
+        metrics.queueMessages().set(entries.size());
+        int pending = 0;
+        int deferred = 0;
+        Instant oldest = null;
+        for (Envelope e : entries.values()) {
+            for (RecipientState r : e.recipients()) {
+                if (r.pending()) {
+                    pending++;
+                    if (r.attempts() > 0) {
+                        deferred++;
+                    }
+                }
+            }
+            if (oldest == null || e.created().isBefore(oldest)) {
+                oldest = e.created();
+            }
+        }
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("messages", (long) entries.size());
+        s.put("recipientsPending", pending);
+        s.put("recipientsDeferred", deferred);
+        s.put("oldest", oldest == null ? "" : oldest.toString());
+        status = s;
+    }
+}

@@ -1,0 +1,142 @@
+package org.postroom.delivery;
+
+import com.typesafe.config.ConfigFactory;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postroom.dns.MxResolver;
+import org.postroom.hosthealth.HostHealth;
+import org.postroom.queue.FileSpool;
+import org.postroom.queue.QueueActor;
+import org.postroom.queue.TestSettings;
+import org.postroom.queue.WorkItem;
+import org.postroom.testsupport.DnsTestServer;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** One delivery session against probes standing in for the queue and host health. */
+class DeliveryActorTest {
+    static {
+        LoggerFactory.getLogger(DeliveryActorTest.class);
+    }
+
+    private static final ActorTestKit testKit = ActorTestKit.create(
+            ManualTime.config().withFallback(ConfigFactory.load()));
+    private static final ManualTime time = ManualTime.get(testKit.system());
+    private static final ExecutorService io = Executors.newFixedThreadPool(4);
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+        io.shutdownNow();
+    }
+
+    private DeliveryDeps deps(TestProbe<QueueActor.Command> queue, TestProbe<HostHealth.Command> hostHealth,
+                              DnsTestServer dns) throws Exception {
+        return deps(queue, hostHealth, dns, "remote-port = 25");
+    }
+
+    private DeliveryDeps deps(TestProbe<QueueActor.Command> queue, TestProbe<HostHealth.Command> hostHealth,
+                              DnsTestServer dns, String outbound) throws Exception {
+        return new DeliveryDeps("mail.example.test", TestSettings.outbound(outbound), queue.getRef(),
+                hostHealth.getRef(), new MxResolver(List.of(dns.address()), Duration.ofSeconds(3), io, new Random(1)),
+                new FileSpool(dir.resolve("spool")), io);
+    }
+
+    @Test
+    void aSessionShouldEndWhenTheQueueNeverAnswers() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start()) {
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps(queue, hostHealth, dns)));
+            queue.expectMessageClass(QueueActor.Pull.class);
+            time.timePasses(DeliveryActor.ANSWER_TIMEOUT.plusSeconds(1));
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void anItemWhoseEveryAddressIsCachedOrWithoutTokenShouldBeReturnedUnchanged() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start()) {
+            dns.mx("remote.test", 10, "mx1.remote.test").mx("remote.test", 20, "mx2.remote.test")
+                    .a("mx1.remote.test", "192.0.2.1").a("mx2.remote.test", "192.0.2.2");
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps(queue, hostHealth, dns)));
+            WorkItem item = new WorkItem("q1", "alice@example.test", "remote.test", List.of("x@remote.test"), 10);
+
+            QueueActor.Pull pull = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals(session, pull.session());
+            pull.replyTo().tell(new QueueActor.Work(item));
+
+            HostHealth.Acquire first = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            assertEquals(InetAddress.getByName("192.0.2.1"), first.address());
+            first.replyTo().tell(new HostHealth.Cached(first.address()));
+            HostHealth.Acquire second = hostHealth.expectMessageClass(HostHealth.Acquire.class);
+            assertEquals(InetAddress.getByName("192.0.2.2"), second.address());
+            second.replyTo().tell(new HostHealth.Denied(second.address()));
+
+            assertEquals(new QueueActor.Return(item), queue.expectMessageClass(QueueActor.Return.class));
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.NothingReady());
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+            hostHealth.expectNoMessage(Duration.ofMillis(100));
+        }
+    }
+
+    @Test
+    void aSessionShouldReuseItsConnectionAndStopAtItsMessageCap() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start();
+             org.postroom.testsupport.RecordingSmtpPeer peer = org.postroom.testsupport.RecordingSmtpPeer.start("127.0.0.2", 0)) {
+            dns.mx("remote.test", 10, "mx1.remote.test").a("mx1.remote.test", "127.0.0.2");
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port() + "\nmax-messages-per-session = 2");
+            List<WorkItem> items = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+            }
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
+
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items.get(0)));
+            HostHealth.Acquire acquire = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            acquire.replyTo().tell(new HostHealth.Granted(acquire.address()));
+            QueueActor.Report first = queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10));
+            assertEquals("delivered", first.outcomes().get("x0@remote.test").result());
+            assertEquals(HostHealth.ReportSuccess.class, hostHealth.receiveMessage().getClass());
+
+            QueueActor.Pull second = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals("remote.test", second.preferredDomain(), "the open connection asks for its domain");
+            second.replyTo().tell(new QueueActor.Work(items.get(1)));
+            queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10));
+            hostHealth.expectMessageClass(HostHealth.ReportSuccess.class);
+
+            // The cap is reached: no third pull, the token goes back, the session ends.
+            assertEquals(HostHealth.Release.class, hostHealth.receiveMessage().getClass());
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+            queue.expectNoMessage(Duration.ofMillis(100));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> peer.received().size() == 2);
+            assertEquals(1, peer.connections(), "both messages over one connection");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+                    peer.commands().stream().anyMatch(c -> c.endsWith(" QUIT")));
+            assertEquals(1, peer.commands().stream().filter(c -> c.endsWith(" RSET")).count());
+        }
+    }
+}

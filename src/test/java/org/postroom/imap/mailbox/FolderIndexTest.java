@@ -1,0 +1,184 @@
+package org.postroom.imap.mailbox;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postroom.store.MaildirStore;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FolderIndexTest {
+    @TempDir
+    Path dir;
+    MaildirStore store;
+    Path inbox;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = new MaildirStore(dir.resolve("mail"), "mail.example.test");
+        inbox = store.inbox("alice@example.test");
+        MaildirStore.ensureMaildir(inbox);
+    }
+
+    private Path deliver(String text) throws Exception {
+        return store.deliver("alice@example.test", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<Long> uids(FolderIndex index) throws Exception {
+        return index.snapshot().stream().map(MessageRecord::uid).toList();
+    }
+
+    @Test
+    void uidValidityUidNextAndUidsShouldSurviveReopening() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        deliver("Subject: 2\n\ntwo\n");
+        FolderIndex first = new FolderIndex(inbox);
+        first.refresh();
+        long validity = first.uidValidity();
+        assertEquals(List.of(1L, 2L), uids(first));
+        first.expunge(List.of(1L));
+        assertEquals(3, first.uidNext());
+
+        FolderIndex reopened = new FolderIndex(inbox);
+        reopened.refresh();
+        assertEquals(validity, reopened.uidValidity());
+        assertEquals(3, reopened.uidNext());
+        assertEquals(List.of(2L), uids(reopened));
+        deliver("Subject: 3\n\nthree\n");
+        reopened.refresh();
+        assertEquals(List.of(2L, 3L), uids(reopened));
+    }
+
+    @Test
+    void newMessagesShouldMoveToCurAndBeRecentOnce() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        try (Stream<Path> s = Files.list(inbox.resolve("new"))) {
+            assertEquals(0, s.count());
+        }
+        try (Stream<Path> s = Files.list(inbox.resolve("cur"))) {
+            assertTrue(s.allMatch(p -> p.getFileName().toString().endsWith(":2,")));
+        }
+        assertEquals(Set.of(1L), index.claimRecent());
+        assertEquals(Set.of(), index.claimRecent());
+    }
+
+    @Test
+    void flagsShouldLiveInTheFileNameAndKeywordsInTheUidList() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen", "\\Answered", "$Work"));
+        try (Stream<Path> s = Files.list(inbox.resolve("cur"))) {
+            assertTrue(s.anyMatch(p -> p.getFileName().toString().endsWith(":2,RS")));
+        }
+        FolderIndex reopened = new FolderIndex(inbox);
+        reopened.refresh();
+        assertEquals(Set.of("\\Seen", "\\Answered", "$Work"), reopened.get(1).flags());
+        reopened.setFlags(List.of(1L), FolderIndex.FlagMode.REMOVE, Set.of("\\Seen", "$Work"));
+        assertEquals(Set.of("\\Answered"), reopened.get(1).flags());
+    }
+
+    @Test
+    void changesByOtherProgramsShouldBePickedUp() throws Exception {
+        Path file = deliver("Subject: 1\n\none\n");
+        deliver("Subject: 2\n\ntwo\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        // another program (a POP3 session, mutt) flags one message and deletes the other
+        MessageRecord first = index.get(1);
+        Files.move(first.file(), first.file().resolveSibling(first.file().getFileName().toString() + "FS"));
+        Files.delete(index.get(2).file());
+        index.refresh();
+        assertEquals(List.of(1L), uids(index));
+        assertEquals(Set.of("\\Flagged", "\\Seen"), index.get(1).flags());
+        assertTrue(file.getFileName().toString().contains(",W="));
+    }
+
+    @Test
+    void appendShouldStoreFlagsDateAndCrlfSize() throws Exception {
+        FolderIndex index = new FolderIndex(store.folder("alice@example.test", "Sent"));
+        MaildirStore.ensureMaildir(index.dir());
+        long uid = index.append(store, "Subject: s\n\nbody\n".getBytes(StandardCharsets.UTF_8), Set.of("\\Seen"),
+                1_700_000_000_000L);
+        MessageRecord r = index.get(uid);
+        assertEquals(Set.of("\\Seen"), r.flags());
+        assertEquals(1_700_000_000_000L, r.internalDate());
+        assertEquals("Subject: s\r\n\r\nbody\r\n".length(), r.size());
+    }
+
+    @Test
+    void unchangedStableFolderShouldSkipTheScanButSeeTheNextDelivery() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - 10_000);
+        Files.setLastModifiedTime(inbox.resolve("cur"), old);
+        Files.setLastModifiedTime(inbox.resolve("new"), old);
+        index.refresh();
+        index.refresh();
+        assertEquals(List.of(1L), uids(index));
+        deliver("Subject: 2\n\ntwo\n");
+        index.refresh();
+        assertEquals(List.of(1L, 2L), uids(index));
+    }
+
+    @Test
+    void versionShouldChangeWithMessagesAndFlagsOnly() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        long v0 = index.version();
+        index.refresh();
+        assertEquals(v0, index.version());
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen"));
+        long v1 = index.version();
+        assertNotEquals(v0, v1);
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen"));
+        assertEquals(v1, index.version());
+        deliver("Subject: 2\n\ntwo\n");
+        index.refresh();
+        long v2 = index.version();
+        assertNotEquals(v1, v2);
+        MessageRecord first = index.get(1);
+        Files.move(first.file(), first.file().resolveSibling(first.file().getFileName() + "F"));
+        index.refresh();
+        assertNotEquals(v2, index.version());
+    }
+
+    @Test
+    void corruptUidListShouldStartAFreshUidValidity() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        long validity = index.uidValidity();
+        Files.writeString(inbox.resolve(FolderIndex.UIDLIST), "garbage\n");
+        FolderIndex reopened = new FolderIndex(inbox);
+        reopened.refresh();
+        assertNotEquals(validity, reopened.uidValidity());
+        assertEquals(List.of(1L), uids(reopened));
+    }
+
+    @Test
+    void mailboxPatternsShouldFollowListWildcards() {
+        assertTrue(MailboxNames.pattern("", "*").matcher("A/B").matches());
+        assertTrue(MailboxNames.pattern("", "%").matcher("A").matches());
+        assertTrue(!MailboxNames.pattern("", "%").matcher("A/B").matches());
+        assertTrue(MailboxNames.pattern("A/", "%").matcher("A/B").matches());
+        assertTrue(MailboxNames.pattern("", "inbox").matcher("INBOX").matches());
+        assertEquals(null, MailboxNames.problem("Archive/2026"));
+        assertTrue(MailboxNames.problem("a.b") != null);
+        assertTrue(MailboxNames.problem("/a") != null);
+    }
+}

@@ -1,0 +1,269 @@
+package org.postroom.queue;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postroom.auth.Accounts;
+import org.postroom.config.Settings;
+import org.postroom.hosthealth.MutableClock;
+import org.postroom.metrics.Metrics;
+import org.postroom.store.MaildirStore;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QueueActorTest {
+    static {
+        LoggerFactory.getLogger(QueueActorTest.class);
+    }
+
+    private static final ActorTestKit testKit = ActorTestKit.create();
+    private static final byte[] BODY = "Subject: hi\r\nFrom: alice@example.test\r\n\r\nhello\r\n"
+            .getBytes(StandardCharsets.US_ASCII);
+
+    @TempDir
+    Path dataDir;
+
+    private MutableClock clock;
+    private Settings settings;
+    private FileSpool spool;
+    private Metrics metrics;
+    private MaildirStore store;
+
+    @AfterAll
+    static void shutdown() {
+        testKit.shutdownTestKit();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        clock = new MutableClock();
+        settings = TestSettings.of(dataDir, "outbound { retry-schedule = [1 minute, 5 minutes], queue-lifetime = 1 hour }");
+        spool = new FileSpool(dataDir.resolve("spool"), clock);
+        metrics = new Metrics();
+        store = new MaildirStore(dataDir.resolve("mail"), "mail.example.test");
+    }
+
+    private ActorRef<QueueActor.Command> queue() {
+        return testKit.spawn(QueueActor.create(settings, spool, store, new Accounts(settings.accounts()), metrics, clock));
+    }
+
+    private QueueActor.PullReply pull(ActorRef<QueueActor.Command> q, String preferred) {
+        TestProbe<QueueActor.PullReply> p = testKit.createTestProbe();
+        q.tell(new QueueActor.Pull(p.getRef(), preferred));
+        return p.receiveMessage();
+    }
+
+    private WorkItem work(ActorRef<QueueActor.Command> q) {
+        return assertInstanceOf(QueueActor.Work.class, pull(q, null)).item();
+    }
+
+    private int ready(ActorRef<QueueActor.Command> q, boolean newCycle) {
+        TestProbe<QueueActor.ReadyCount> p = testKit.createTestProbe();
+        q.tell(new QueueActor.CountReady(p.getRef(), newCycle));
+        return p.receiveMessage().ready();
+    }
+
+    private Envelope inspect(ActorRef<QueueActor.Command> q, String id) {
+        TestProbe<Optional<Envelope>> p = testKit.createTestProbe();
+        q.tell(new QueueActor.Inspect(id, p.getRef()));
+        return p.receiveMessage().orElse(null);
+    }
+
+    private static Map<String, DeliveryOutcome> each(WorkItem item, DeliveryOutcome o) {
+        Map<String, DeliveryOutcome> m = new java.util.LinkedHashMap<>();
+        item.recipients().forEach(r -> m.put(r, o));
+        return m;
+    }
+
+    private long filesIn(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.count();
+        }
+    }
+
+    @Test
+    void pullShouldHandOutOneDomainOfOneMessageAtATimeAndAnnounceNewMail() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        TestProbe<QueueActor.WorkAvailable> listener = testKit.createTestProbe();
+        q.tell(new QueueActor.Subscribe(listener.getRef()));
+        String id = spool.enqueue("alice@example.test", List.of("x@remote.test", "y@remote.test", "z@other.test"), BODY);
+        listener.expectMessageClass(QueueActor.WorkAvailable.class);
+        assertEquals(2, ready(q, false));
+
+        WorkItem first = assertInstanceOf(QueueActor.Work.class, pull(q, "other.test")).item();
+        assertEquals(new WorkItem(id, "alice@example.test", "other.test", List.of("z@other.test"), BODY.length), first);
+        WorkItem second = work(q);
+        assertEquals(List.of("x@remote.test", "y@remote.test"), second.recipients());
+        assertInstanceOf(QueueActor.NothingReady.class, pull(q, null));
+        assertEquals(1, metrics.queueMessages().get());
+
+        q.tell(new QueueActor.Report(first, each(first, new DeliveryOutcome.Delivered("250 ok"))));
+        q.tell(new QueueActor.Report(second, each(second, new DeliveryOutcome.Delivered("250 ok"))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> metrics.queueMessages().get() == 0);
+        assertEquals(0, filesIn(spool.dir()));
+        assertEquals(3.0, metrics.deliveries("delivered"));
+    }
+
+    @Test
+    void aDeferredRecipientShouldFollowTheRetryScheduleWhoseLastStepRepeats() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        String id = spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        for (Duration step : List.of(Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(5))) {
+            WorkItem item = work(q);
+            q.tell(new QueueActor.Report(item, each(item, new DeliveryOutcome.Deferred("451 4.3.0 later"))));
+            assertEquals(0, ready(q, false));
+            clock.advance(step.minusSeconds(1));
+            assertEquals(0, ready(q, false));
+            clock.advance(Duration.ofSeconds(1));
+            assertEquals(1, ready(q, false));
+        }
+        Envelope env = inspect(q, id);
+        assertEquals(3, env.recipients().get(0).attempts());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> status = (Map<String, Object>) metrics.status().get("queue");
+        assertEquals(1L, status.get("messages"));
+        assertEquals(1, status.get("recipientsDeferred"));
+        assertEquals("451 4.3.0 later", env.recipients().get(0).lastError());
+        assertEquals(3.0, metrics.deliveries("deferred"));
+    }
+
+    @Test
+    void aReturnedItemShouldWaitForTheNextCycleWithoutUsingARetryStep() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        String id = spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        WorkItem item = work(q);
+        q.tell(new QueueActor.Return(item));
+        assertInstanceOf(QueueActor.NothingReady.class, pull(q, null));
+        assertEquals(0, ready(q, false));
+        assertEquals(1, ready(q, true));
+        assertEquals(0, inspect(q, id).recipients().get(0).attempts());
+    }
+
+    @Test
+    void aPermanentFailureShouldBounceIntoTheLocalSendersMaildir() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("alice@example.test", List.of("x@remote.test", "y@remote.test"), BODY);
+        WorkItem item = work(q);
+        q.tell(new QueueActor.Report(item, Map.of(
+                "x@remote.test", new DeliveryOutcome.Failed("550 5.1.1 no such user"),
+                "y@remote.test", new DeliveryOutcome.Delivered("250 ok"))));
+        Path newDir = store.inbox("alice@example.test").resolve("new");
+        await().atMost(Duration.ofSeconds(5)).until(() -> filesIn(newDir) == 1);
+        String dsn;
+        try (Stream<Path> s = Files.list(newDir)) {
+            dsn = Files.readString(s.findFirst().orElseThrow());
+        }
+        assertTrue(dsn.contains("multipart/report"), dsn);
+        assertTrue(dsn.contains("Final-Recipient: rfc822; x@remote.test"), dsn);
+        assertTrue(!dsn.contains("Final-Recipient: rfc822; y@remote.test"), dsn);
+        assertTrue(!dsn.contains("\r\n"), "Maildir files use LF line ends");
+        assertEquals(1.0, metrics.deliveries("bounced"));
+        assertEquals(0, metrics.queueMessages().get());
+    }
+
+    @Test
+    void aRemoteSenderShouldGetItsBounceQueuedWithTheNullSenderAndTheNullSenderNone() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("carol@remote.test", List.of("x@far.test"), BODY);
+        WorkItem item = work(q);
+        q.tell(new QueueActor.Report(item, each(item, new DeliveryOutcome.Failed("550 5.1.1 unknown"))));
+        WorkItem bounce = work(q);
+        assertEquals("", bounce.sender());
+        assertEquals(List.of("carol@remote.test"), bounce.recipients());
+        q.tell(new QueueActor.Report(bounce, each(bounce, new DeliveryOutcome.Failed("550 5.1.1 unknown"))));
+        assertInstanceOf(QueueActor.NothingReady.class, pull(q, null));
+        assertEquals(0, metrics.queueMessages().get());
+    }
+
+    @Test
+    void aMessagePastTheQueueLifetimeShouldFailAndBounce() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        WorkItem item = work(q);
+        q.tell(new QueueActor.Report(item, each(item, new DeliveryOutcome.Deferred("421 4.4.2 timeout"))));
+        clock.advance(Duration.ofHours(1));
+        assertEquals(0, ready(q, true));
+        assertEquals(0, metrics.queueMessages().get());
+        Path newDir = store.inbox("alice@example.test").resolve("new");
+        await().atMost(Duration.ofSeconds(5)).until(() -> filesIn(newDir) == 1);
+        assertEquals(1.0, metrics.deliveries("bounced"));
+    }
+
+    @Test
+    void aRestartedQueueShouldRecoverEveryEntryAndItsStateFromDisk() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(spool.enqueue("alice@example.test", List.of("r" + i + "@remote.test"), BODY));
+        }
+        WorkItem item = work(q);
+        q.tell(new QueueActor.Report(item, each(item, new DeliveryOutcome.Deferred("451 later"))));
+        WorkItem leased = work(q);
+        assertEquals(3, ready(q, false));
+        testKit.stop(q);
+
+        ActorRef<QueueActor.Command> again = queue();
+        // The deferral was persisted; the lease (in flight when the queue stopped) is ready again.
+        assertEquals(4, ready(again, false));
+        assertEquals(1, inspect(again, item.queueId()).recipients().get(0).attempts());
+        assertEquals(0, inspect(again, leased.queueId()).recipients().get(0).attempts());
+        assertEquals(5, metrics.queueMessages().get());
+    }
+
+    @Test
+    void aPullerThatDiesShouldHaveItsLeaseReleased() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        Behavior<QueueActor.PullReply> dying = Behaviors.receiveMessage(m -> Behaviors.stopped());
+        ActorRef<QueueActor.PullReply> puller = testKit.spawn(dying);
+        q.tell(new QueueActor.Pull(puller, null));
+        TestProbe<Void> watcher = testKit.createTestProbe();
+        watcher.expectTerminated(puller, Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 1);
+    }
+
+    @Test
+    void aReservedSessionShouldCountAsTakingOneReadyItemUntilItPulls() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        spool.enqueue("alice@example.test", List.of("y@remote.test"), BODY);
+        assertEquals(2, ready(q, false));
+        TestProbe<QueueActor.PullReply> session = testKit.createTestProbe();
+        q.tell(new QueueActor.Reserve(session.getRef()));
+        assertEquals(1, ready(q, false));
+        q.tell(new QueueActor.Pull(session.getRef(), null, session.getRef()));
+        session.expectMessageClass(QueueActor.Work.class);
+        assertEquals(1, ready(q, false));
+        // A reservation arriving after the session's first pull changes nothing.
+        q.tell(new QueueActor.Reserve(session.getRef()));
+        assertEquals(1, ready(q, false));
+        TestProbe<QueueActor.PullReply> stopped = testKit.createTestProbe();
+        q.tell(new QueueActor.Reserve(stopped.getRef()));
+        assertEquals(0, ready(q, false));
+        stopped.stop();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 1);
+    }
+}
