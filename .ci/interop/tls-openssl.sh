@@ -61,12 +61,14 @@ check() {
   out=$(timeout 20 openssl s_client -connect "127.0.0.1:$port" -crlf -ign_eof "$@" 2>&1 < "$work/in" || true)
   echo "$out" > "$work/$name.out"
   local proto
-  proto=$(echo "$out" | grep -Eo 'Protocol *: *TLSv1\.[0-9]|New, TLSv1\.[0-9]' | grep -Eo 'TLSv1\.[0-9]' | head -1 || true)
+  proto=$(grep -Eo 'New, TLSv1\.[0-9]' <<< "$out" | grep -Eo 'TLSv1\.[0-9]' || true)
+  proto=${proto%%$'\n'*}
   case "$proto" in
     TLSv1.2|TLSv1.3) ;;
     *) echo "$name: no TLS 1.2+ session (got '$proto')"; echo "$out" | tail -20; exit 1 ;;
   esac
-  echo "$out" | tr -d '\r' | grep -Eq "$expect" || { echo "$name: expected /$expect/ after the handshake"; echo "$out" | tail -20; exit 1; }
+  # (grep reads a here-string: with pipefail, "echo | grep -q" fails when grep stops reading early)
+  grep -Eq "$expect" <<< "${out//$'\r'/}" || { echo "$name: expected /$expect/ after the handshake"; echo "$out" | tail -20; exit 1; }
   echo "$name: $proto OK"
 }
 
@@ -103,16 +105,17 @@ s.sendall(b"QUIT\r\n")
 print("\n".join(lines))
 PY
 )
-echo "$plain" | grep -q 'AUTH' && { echo "msa: AUTH offered before STARTTLS"; exit 1; }
+grep -q 'STARTTLS' <<< "$plain" || { echo "msa: no EHLO answer before STARTTLS: $plain"; exit 1; }
+if grep -q 'AUTH' <<< "$plain"; then echo "msa: AUTH offered before STARTTLS"; exit 1; fi
 echo "msa: no AUTH before STARTTLS OK"
 
 # A TLS 1.1 client must be refused (the client is allowed to try it with SECLEVEL=0).
 printf 'EHLO ci.example\nQUIT\n' > "$work/in"
 old=$(timeout 20 openssl s_client -connect "127.0.0.1:$smtps" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' < "$work/in" 2>&1 || true)
-if echo "$old" | grep -Eq 'New, TLSv1\.1|^220 ' || ! echo "$old" | grep -q 'New, (NONE), Cipher is (NONE)'; then
+if grep -Eq 'New, TLSv1\.1|^220 ' <<< "$old" || ! grep -q 'New, (NONE), Cipher is (NONE)' <<< "$old"; then
   echo "smtps: a TLS 1.1 session was accepted"; exit 1
 fi
 echo "smtps: TLS 1.1 refused OK"
 
-grep -i 'exception' "$work/engine.log" && { echo "engine logged an exception"; exit 1; } || true
+if grep -i 'exception' "$work/engine.log"; then echo "engine logged an exception"; exit 1; fi
 echo "tls-openssl: OK"
