@@ -49,6 +49,8 @@ public final class AuthThrottle {
     private final Clock clock;
     private volatile Limits limits;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong refusals = new java.util.concurrent.atomic.AtomicLong();
 
     private static final class Entry {
         int failures;
@@ -88,10 +90,12 @@ public final class AuthThrottle {
     public Verdict check(String ip, String login) {
         long now = clock.millis();
         Verdict byIp = lockedOut(key("ip", ip), now, "too many failed logins from " + ip);
-        if (byIp instanceof Refused) {
-            return byIp;
+        Verdict verdict = byIp instanceof Refused ? byIp
+                : lockedOut(userKey(login), now, "too many failed logins for this account");
+        if (verdict instanceof Refused) {
+            refusals.incrementAndGet();
         }
-        return lockedOut(userKey(login), now, "too many failed logins for this account");
+        return verdict;
     }
 
     /** Credentials were wrong: counts the failure; returns how long to pause before answering. */
@@ -100,6 +104,7 @@ public final class AuthThrottle {
         if (entries.size() > MAX_ENTRIES) {
             sweep(now);
         }
+        failures.incrementAndGet();
         int byIp = fail(key("ip", ip), now);
         int byUser = fail(userKey(login), now);
         return delayFor(Math.max(byIp, byUser));
@@ -120,6 +125,11 @@ public final class AuthThrottle {
         synchronized (e) {
             return e.failures;
         }
+    }
+
+    /** Figures for {@code /status}: failed logins and refused (locked-out) attempts since start, entries tracked. */
+    public Map<String, Object> status() {
+        return Map.of("failedLogins", failures.get(), "lockedOutAttempts", refusals.get(), "tracked", entries.size());
     }
 
     /** How many IPs and accounts are tracked. */

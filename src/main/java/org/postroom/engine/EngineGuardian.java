@@ -86,6 +86,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname());
         this.services = new EngineServices(settings, new Accounts(settings.accounts()), store, spool, metrics,
                 ctx.getSystem(), blocking, tls);
+        metrics.addStatusSection("auth", services.authThrottle()::status);
         settings.accounts().stream().filter(a -> a.passwordHash() == null).forEach(a -> ctx.getLog().warn(
                 "account {} has a plain-text password: fine for a demo, use password-hash in production "
                         + "(java -jar postroom.jar hash-password)", a.address()));

@@ -37,6 +37,9 @@ class AuthThrottleIntegrationTest {
                 assertEquals("-ERR [SYS/TEMP] Too many failed logins, try again later", pop.pop("PASS bob-pw"));
                 assertTrue(pop.pop("NOOP").startsWith("+OK"), "the session stays usable");
             }
+            java.util.Map<String, Object> status = engine.services().authThrottle().status();
+            assertEquals(3L, status.get("failedLogins"), status.toString());
+            assertEquals(3L, status.get("lockedOutAttempts"), status.toString());
         }
     }
 
