@@ -150,6 +150,15 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                     }
                     pullNetInIfReady();
                 }
+
+                @Override
+                public void onDownstreamFinish(Throwable cause) {
+                    // The session stopped reading: stop reading the network, but let what it still
+                    // writes (its last reply, then TLS close_notify) go out; the stage ends with netOut.
+                    if (!isClosed(netIn)) {
+                        cancel(netIn);
+                    }
+                }
             });
         }
 
