@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The two-command promise, end to end: the jar starts on the shipped conf/postroom.conf, takes mail
 # from curl's SMTP client into the demo Maildir, `postroom status` prints the table, a bad config
-# exits 2 with one line, and SIGTERM tells an open SMTP session 421 and exits cleanly.
+# exits 2 with one line, `postroom reload` applies an edited limit (and refuses a bad file), and
+# SIGTERM tells an open SMTP session 421 and exits cleanly.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 jar="$repo/target/postroom.jar"
@@ -38,6 +39,19 @@ echo "delivered: $(ls data/mail/example.test/demo/new/)"
 
 java -jar "$jar" status | tee status.txt
 grep -qE "^smtp +0 +50 +1 +1 +0" status.txt
+
+# Live reload: a lower smtp limit from the edited file shows in the running engine; a bad file changes nothing.
+sed -i 's/smtp { bind = "127.0.0.1", port = 2525, max-sessions = 50 }/smtp { bind = "127.0.0.1", port = 2525, max-sessions = 7 }/' conf/postroom.conf
+java -jar "$jar" reload > reload.json
+grep -q '"smtp" : 7' reload.json
+java -jar "$jar" status | grep -qE "^smtp +0 +7 "
+cp conf/postroom.conf good.conf
+printf 'postroom.inbound.imap.max-sessions = 0\n' >> conf/postroom.conf
+set +e; java -jar "$jar" reload 2> reload.err; code=$?; set -e
+cp good.conf conf/postroom.conf
+[ "$code" = 2 ] && grep -q "inbound.imap.max-sessions" reload.err
+java -jar "$jar" status | grep -qE "^imap +0 +50 "
+echo "reload OK"
 
 # An open session at SIGTERM hears 421 and the engine exits 0.
 python3 - "$pid" <<'PY'

@@ -1,7 +1,5 @@
 package org.postroom;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.postroom.auth.PasswordHash;
 import org.postroom.config.ConfigError;
 import org.postroom.config.ConfigLoader;
@@ -15,23 +13,20 @@ import picocli.CommandLine.Parameters;
 
 import java.io.Console;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * The {@code postroom} command: with no sub-command it runs the engine; {@code status} prints the
- * running engine's figures; {@code hash-password} prints a password hash for {@code accounts}.
+ * running engine's figures; {@code hash-password} prints a password hash for {@code accounts};
+ * {@code queue ...} and {@code hosts ...} ({@link org.postroom.cli}) act on the running engine's outbound
+ * queue and host health through the admin API.
  * Exit codes: 0 ok, 1 the engine failed to start or the status could not be read, 2 a config error.
  */
 @Command(name = "postroom", mixinStandardHelpOptions = true, version = "Postroom 0.1.0",
         description = "A reactive mail engine: SMTP, submission, POP3, IMAP, outbound delivery, MultiPOP.",
-        subcommands = {Main.Status.class, Main.Reload.class, Main.HashPassword.class})
+        subcommands = {org.postroom.cli.StatusCommand.class, org.postroom.cli.ReloadCommand.class, Main.HashPassword.class,
+                org.postroom.cli.QueueCommand.class, org.postroom.cli.HostsCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: conf/postroom.conf)")
@@ -87,77 +82,15 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    @Command(name = "reload", description = "Make the running engine re-read its config file and apply every session limit.")
-    static final class Reload implements Callable<Integer> {
-        @Option(names = "--config", paramLabel = "FILE", description = "Config file naming the admin address")
-        Path config;
 
-        @Override
-        public Integer call() throws Exception {
-            Settings settings;
-            try {
-                settings = Settings.from(ConfigLoader.load(config));
-            } catch (ConfigError e) {
-                System.err.println("postroom: config error: " + e.getMessage());
-                return 2;
-            }
-            URI uri = adminUri(settings, "/reload");
-            HttpResponse<String> response;
-            try {
-                response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                        .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20))
-                                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException e) {
-                System.err.println("postroom: no engine answering at " + uri + " (" + e.getMessage() + ")");
-                return 1;
-            }
-            if (response.statusCode() == 200) {
-                System.out.print(response.body());
-                return 0;
-            }
-            JsonNode body = new ObjectMapper().readTree(response.body());
-            System.err.println("postroom: reload refused: " + body.path("error").asText(response.body()));
-            return response.statusCode() == 400 ? 2 : 1;
-        }
-    }
 
-    static URI adminUri(Settings settings, String path) {
+    /** The admin endpoint URL for {@code path}, from the config's {@code admin.bind} and {@code admin.port}. */
+    public static URI adminUri(Settings settings, String path) {
         String host = settings.admin().bind().contains(":") ? "[" + settings.admin().bind() + "]" : settings.admin().bind();
         return URI.create("http://" + host + ":" + settings.admin().port() + path);
     }
 
-    @Command(name = "status", description = "Print the running engine's sessions, queue and delivery figures.")
-    static final class Status implements Callable<Integer> {
-        @Option(names = "--config", paramLabel = "FILE", description = "Config file naming the admin address")
-        Path config;
 
-        @Override
-        public Integer call() throws Exception {
-            Settings settings;
-            try {
-                settings = Settings.from(ConfigLoader.load(config));
-            } catch (ConfigError e) {
-                System.err.println("postroom: config error: " + e.getMessage());
-                return 2;
-            }
-            URI uri = adminUri(settings, "/status");
-            HttpResponse<String> response;
-            try {
-                response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                        .send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                                HttpResponse.BodyHandlers.ofString());
-            } catch (java.io.IOException e) {
-                System.err.println("postroom: no engine answering at " + uri + " (" + e.getMessage() + ")");
-                return 1;
-            }
-            if (response.statusCode() != 200) {
-                System.err.println("postroom: " + uri + " answered " + response.statusCode());
-                return 1;
-            }
-            System.out.print(StatusTable.render(new ObjectMapper().readTree(response.body())));
-            return 0;
-        }
-    }
 
     @Command(name = "hash-password", description = "Print a PBKDF2-SHA256 hash for accounts[].password-hash.")
     static final class HashPassword implements Callable<Integer> {
@@ -180,31 +113,5 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** Renders the /status JSON as a readable table. */
-    static final class StatusTable {
-        static String render(JsonNode status) {
-            StringBuilder out = new StringBuilder();
-            out.append("Postroom on ").append(status.path("hostname").asText()).append("\n\n");
-            out.append(String.format("%-10s %8s %8s %8s %10s %10s%n", "SESSIONS", "ACTIVE", "LIMIT", "PEAK", "ACCEPTED", "REFUSED"));
-            Iterator<Map.Entry<String, JsonNode>> kinds = status.path("sessions").fields();
-            while (kinds.hasNext()) {
-                Map.Entry<String, JsonNode> k = kinds.next();
-                JsonNode v = k.getValue();
-                out.append(String.format("%-10s %8d %8d %8d %10d %10d%n", k.getKey(), v.path("active").asLong(),
-                        v.path("limit").asLong(), v.path("peak").asLong(), v.path("accepted").asLong(),
-                        v.path("refused").asLong()));
-            }
-            out.append("\nqueue messages: ").append(status.path("queue").path("messages").asLong()).append('\n');
-            JsonNode d = status.path("deliveries");
-            out.append("deliveries: delivered ").append(d.path("delivered").asLong())
-                    .append(", deferred ").append(d.path("deferred").asLong())
-                    .append(", bounced ").append(d.path("bounced").asLong()).append('\n');
-            JsonNode h = status.path("hosthealth");
-            out.append("host health: cached failures ").append(h.path("cachedFailures").asLong())
-                    .append(", tokens in use ").append(h.path("tokensInUse").asLong())
-                    .append(", token denials ").append(h.path("tokenDenials").asLong()).append('\n');
-            out.append("multipop messages: ").append(status.path("multipop").path("messages").asLong()).append('\n');
-            return out.toString();
-        }
-    }
+
 }

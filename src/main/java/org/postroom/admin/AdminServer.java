@@ -20,7 +20,9 @@ import java.util.concurrent.Executors;
  * The admin HTTP endpoint on {@code admin.bind}:{@code admin.port}: {@code GET /metrics} (Prometheus
  * text format), {@code GET /status} (the same figures and more as JSON), and {@code GET /} the status
  * page (HTML, CSS and JS from the jar's {@code admin/} resources; it polls {@code /status}). Runs on the JDK's HTTP
- * server with two daemon threads; it only reads thread-safe snapshots, never asks an actor and waits.
+ * server with two daemon threads; it reads thread-safe snapshots, and the routes added with
+ * {@link #onRoute} ({@code /queue}, {@code /hosts}: {@link QueueRoutes}) ask an actor with a timeout and
+ * wait for the answer on the admin thread, never inside an actor.
  */
 public final class AdminServer {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -73,6 +75,58 @@ public final class AdminServer {
                         JSON.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))) + "\n");
             }
         });
+    }
+
+    /** The answer of a {@link Route}: an HTTP status and a JSON body (maps, lists, strings, numbers). */
+    public record JsonResponse(int status, Object body) {
+        public static JsonResponse ok(Object body) {
+            return new JsonResponse(200, body);
+        }
+
+        public static JsonResponse error(int status, String message) {
+            return new JsonResponse(status, Map.of("error", message));
+        }
+    }
+
+    /**
+     * A JSON endpoint under a path prefix ({@code /queue}: {@code /queue}, {@code /queue/ID}, ...), any
+     * method. {@code path} is the request path, {@code query} its decoded parameters. May wait (bounded)
+     * for an actor's answer: it runs on the admin server's own threads.
+     */
+    public interface Route {
+        JsonResponse handle(String method, String path, Map<String, String> query);
+    }
+
+    /** Registers {@code route} for {@code prefix} and every path below it ({@code prefix + "/..."}). */
+    public void onRoute(String prefix, Route route) {
+        server.createContext(prefix, ex -> {
+            String path = ex.getRequestURI().getPath();
+            if (!path.equals(prefix) && !path.startsWith(prefix + "/")) {
+                respond(ex, 404, "application/json", "{\"error\":\"not found\"}\n");
+                return;
+            }
+            JsonResponse r;
+            try {
+                r = route.handle(ex.getRequestMethod(), path, query(ex.getRequestURI().getRawQuery()));
+            } catch (RuntimeException e) {
+                r = JsonResponse.error(500, String.valueOf(e.getMessage()));
+            }
+            respond(ex, r.status(), "application/json", JSON.writeValueAsString(r.body()) + "\n");
+        });
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String part : raw.split("&")) {
+            int eq = part.indexOf('=');
+            String k = eq < 0 ? part : part.substring(0, eq);
+            String v = eq < 0 ? "" : part.substring(eq + 1);
+            out.put(java.net.URLDecoder.decode(k, StandardCharsets.UTF_8), java.net.URLDecoder.decode(v, StandardCharsets.UTF_8));
+        }
+        return out;
     }
 
     public void onReload(JsonAction action) {

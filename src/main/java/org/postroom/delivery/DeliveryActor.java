@@ -224,7 +224,7 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         if (m.result() instanceof SmtpClient.ConnectionFailed f) {
             lastError = f.reason();
             if (f.cacheable()) {
-                deps.hostHealth().tell(new HostHealth.ReportFailure(m.candidate().address()));
+                deps.hostHealth().tell(new HostHealth.ReportFailure(m.candidate().address(), f.reason()));
             }
         } else {
             lastError = String.valueOf(m.error());

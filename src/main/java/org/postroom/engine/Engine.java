@@ -95,6 +95,10 @@ public final class Engine implements AutoCloseable {
             Engine engine = new Engine(system, s, admin, reloadSource);
             if (admin != null) {
                 admin.onReload(() -> engine.reload().toJson());
+                if (s.outbound() != null) {
+                    new org.postroom.admin.QueueRoutes(s.outbound().queue(), s.outbound().hostHealth(),
+                            system.scheduler(), Duration.ofSeconds(5)).install(admin);
+                }
                 admin.onAction("/multipop/run", () -> {
                     s.runMultiPop().run();
                     return Map.of("started", true);
@@ -137,6 +141,11 @@ public final class Engine implements AutoCloseable {
         } catch (Exception ignored) {
             // Already failing; the caller reports the original problem.
         }
+    }
+
+    /** The outbound queue and host-health actors (operator control), or null without a file spool. */
+    public EngineGuardian.Outbound outbound() {
+        return started.outbound();
     }
 
     public EngineServices services() {

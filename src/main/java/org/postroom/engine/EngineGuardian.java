@@ -19,6 +19,8 @@ import org.postroom.inbound.InboundProtocols;
 import org.postroom.metrics.Metrics;
 import org.postroom.multipop.MultiPopRouter;
 import org.postroom.queue.OutboundSpool;
+import org.postroom.queue.QueueActor;
+import org.postroom.hosthealth.HostHealth;
 import org.postroom.store.MaildirStore;
 import org.postroom.tls.ServerTls;
 
@@ -52,7 +54,20 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private record ListenerReport(InboundGuardian.BindResult result) implements Command {}
 
     /** The running engine's shared services, where each listener is bound, and on-demand actions. */
-    public record Started(EngineServices services, Map<String, InetSocketAddress> listeners, Runnable runMultiPop) {}
+    public record Started(EngineServices services, Map<String, InetSocketAddress> listeners, Runnable runMultiPop,
+                          Outbound outbound) {
+        public Started(EngineServices services, Map<String, InetSocketAddress> listeners, Runnable runMultiPop) {
+            this(services, listeners, runMultiPop, null);
+        }
+    }
+
+    /**
+     * The outbound actors the operator controls (admin {@code /queue}, {@code /hosts}): ask them with
+     * {@code AskPattern} and a timeout. Null in {@link Started} when the engine runs without a file spool.
+     */
+    public record Outbound(ActorRef<QueueActor.Command> queue, ActorRef<HostHealth.Command> hostHealth) {}
+
+    private final Outbound outbound;
 
     private final ActorRef<MultiPopRouter.Command> multipop;
 
@@ -108,12 +123,14 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                     InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind());
             guardians.put(protocol.kind(), guardian);
         }
-        reloadListeners.add(OutboundWiring.start(ctx, services));
+        org.postroom.delivery.OutboundModule module = OutboundWiring.startModule(ctx, services);
+        this.outbound = module == null ? null : new Outbound(module.queue(), module.hostHealth());
+        reloadListeners.add(module == null ? s -> { } : module::reload);
         // MultiPOP collection; the router supervises itself (restart with back-off).
         this.multipop = ctx.spawn(MultiPopRouter.create(services), "multipop");
         reloadListeners.add(s -> multipop.tell(new MultiPopRouter.UpdateSettings(s.multipop())));
         if (guardians.isEmpty()) {
-            started.complete(new Started(services, Map.of(), this::runMultiPop));
+            started.complete(new Started(services, Map.of(), this::runMultiPop, outbound));
         }
         registerShutdownTasks(ctx);
     }
@@ -155,7 +172,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         if (report.result() instanceof InboundGuardian.Bound b) {
             bound.put(b.kind(), b.address());
             if (bound.size() == guardians.size()) {
-                started.complete(new Started(services, Map.copyOf(bound), this::runMultiPop));
+                started.complete(new Started(services, Map.copyOf(bound), this::runMultiPop, outbound));
             }
         } else if (report.result() instanceof InboundGuardian.BindError e) {
             started.completeExceptionally(new EngineStartException(

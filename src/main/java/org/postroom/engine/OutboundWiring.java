@@ -30,10 +30,15 @@ final class OutboundWiring {
 
     /** Starts outbound delivery; returns what takes new settings on reload. */
     static Consumer<Settings> start(ActorContext<?> ctx, EngineServices services) {
+        OutboundModule module = startModule(ctx, services);
+        return module == null ? s -> { } : module::reload;
+    }
+
+    /** Starts outbound delivery; the running module (its actor refs, its reload), or null without a file spool. */
+    static OutboundModule startModule(ActorContext<?> ctx, EngineServices services) {
         if (!(services.spool() instanceof FileSpool)) {
-            return s -> { };
+            return null;
         }
-        OutboundModule module = OutboundModule.start(ctx, services);
-        return module::reload;
+        return OutboundModule.start(ctx, services);
     }
 }

@@ -25,7 +25,9 @@ import java.util.Set;
  *
  * <p>Accepts: {@link Acquire} (answers {@link Granted}, {@link Denied} or {@link Cached}),
  * {@link Release}, {@link ReportFailure}, {@link ReportSuccess}, {@link IsCached} (answers
- * {@link CacheStatus}), {@link UpdateSettings}. It watches every token holder: a holder that stops or
+ * {@link CacheStatus}), {@link UpdateSettings}, and for the operator {@link GetSnapshot} (answers
+ * {@link Snapshot}: cached failures with expiry and reason, tokens per IP, the per-IP rules) and
+ * {@link Forget} (clears one address's cached failure; answers {@link Forgotten}). It watches every token holder: a holder that stops or
  * crashes gets all its tokens returned. Publishes {@code cachedFailures}, {@code tokensInUse},
  * {@code tokenDenials} and a {@code hosthealth} /status section (cached hosts with expiry, IPs holding
  * tokens).
@@ -39,7 +41,12 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
 
     public record Release(InetAddress address, ActorRef<?> holder) implements Command {}
 
-    public record ReportFailure(InetAddress address) implements Command {}
+    /** A failed connection to {@code address}; {@code reason} is shown to the operator ({@code postroom hosts}). */
+    public record ReportFailure(InetAddress address, String reason) implements Command {
+        public ReportFailure(InetAddress address) {
+            this(address, "");
+        }
+    }
 
     public record ReportSuccess(InetAddress address) implements Command {}
 
@@ -48,6 +55,31 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
     public record CacheStatus(InetAddress address, boolean cached) {}
 
     public record UpdateSettings(Settings.OutboundSettings outbound) implements Command {}
+
+    /** Answers a {@link Snapshot} of the failure cache and the token holders (admin {@code GET /hosts}). */
+    public record GetSnapshot(ActorRef<Snapshot> replyTo) implements Command {}
+
+    /** Clears the cached failure of {@code address}, the operator's way. Answers {@link Forgotten}. */
+    public record Forget(InetAddress address, ActorRef<Forgotten> replyTo) implements Command {}
+
+    public record CachedFailure(InetAddress address, java.time.Instant failedUntil, String reason) {}
+
+    /**
+     * The host-health state as of {@code asOf}: live cached failures, tokens held per address, and the
+     * rules of the per-IP limit ({@code limit} 0 = unlimited).
+     */
+    public record Snapshot(java.time.Instant asOf, List<CachedFailure> cachedFailures, Map<InetAddress, Integer> tokens,
+                           int limit, List<String> trustedIps, boolean trustedIpsUseConnectionLimit,
+                           boolean reservedIpsUseConnectionLimit) {
+        public Snapshot {
+            cachedFailures = List.copyOf(cachedFailures);
+            tokens = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tokens));
+            trustedIps = List.copyOf(trustedIps);
+        }
+    }
+
+    /** {@code wasCached}: whether the address had a live cached failure that is now gone. */
+    public record Forgotten(InetAddress address, boolean wasCached) {}
 
     private record HolderTerminated(ActorRef<?> holder) implements Command {}
 
@@ -78,12 +110,18 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
     private final FailureCache cache;
     private final TokenLedger<ActorRef<?>> ledger;
     private final Metrics metrics;
+    private final Clock clock;
+    private Settings.OutboundSettings outbound;
+    /** Why each cached address failed (entries may outlive the cache's; read through the cache). */
+    private final Map<InetAddress, String> reasons = new java.util.HashMap<>();
     private final Set<ActorRef<?>> watched = new HashSet<>();
     private volatile Map<String, Object> status = Map.of();
 
     private HostHealth(ActorContext<Command> ctx, Settings.OutboundSettings outbound, Metrics metrics, Clock clock) {
         super(ctx);
         this.metrics = metrics;
+        this.clock = clock;
+        this.outbound = outbound;
         this.cache = new FailureCache(clock, outbound.failureCache());
         this.ledger = new TokenLedger<>(rules(outbound));
         // A restart loses the ledger: every former holder must ask again, so the gauges start over.
@@ -108,6 +146,8 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
                 .onMessage(IsCached.class, this::onIsCached)
                 .onMessage(UpdateSettings.class, this::onUpdate)
                 .onMessage(HolderTerminated.class, this::onHolderTerminated)
+                .onMessage(GetSnapshot.class, this::onGetSnapshot)
+                .onMessage(Forget.class, this::onForget)
                 .onMessageEquals(Refresh.INSTANCE, () -> {
                     publish();
                     return this;
@@ -142,13 +182,39 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
 
     private Behavior<Command> onFailure(ReportFailure m) {
         cache.recordFailure(m.address());
+        reasons.put(m.address(), m.reason() == null ? "" : m.reason());
         publish();
         return this;
     }
 
     private Behavior<Command> onSuccess(ReportSuccess m) {
         cache.clear(m.address());
+        reasons.remove(m.address());
         publish();
+        return this;
+    }
+
+    private Behavior<Command> onGetSnapshot(GetSnapshot m) {
+        List<CachedFailure> cached = new ArrayList<>();
+        Map<InetAddress, java.time.Instant> live = cache.snapshot();
+        reasons.keySet().retainAll(live.keySet());
+        live.forEach((ip, until) -> cached.add(new CachedFailure(ip, until, reasons.getOrDefault(ip, ""))));
+        publish();
+        m.replyTo().tell(new Snapshot(clock.instant(), cached, ledger.snapshot(), outbound.maxConnectionsPerIp(),
+                outbound.trustedIps(), outbound.trustedIpsUseConnectionLimit(),
+                outbound.reservedIpsUseConnectionLimit()));
+        return this;
+    }
+
+    private Behavior<Command> onForget(Forget m) {
+        boolean was = cache.isCached(m.address());
+        cache.clear(m.address());
+        reasons.remove(m.address());
+        if (was) {
+            getContext().getLog().info("cached failure of {} forgotten by the operator", m.address().getHostAddress());
+        }
+        publish();
+        m.replyTo().tell(new Forgotten(m.address(), was));
         return this;
     }
 
@@ -160,6 +226,7 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
     }
 
     private Behavior<Command> onUpdate(UpdateSettings m) {
+        outbound = m.outbound();
         cache.setTtl(m.outbound().failureCache());
         ledger.setRules(rules(m.outbound()));
         publish();
@@ -180,10 +247,14 @@ public final class HostHealth extends AbstractBehavior<HostHealth.Command> {
         metrics.cachedFailures().set(cache.size());
         metrics.tokensInUse().set(ledger.totalInUse());
         List<Map<String, Object>> cached = new ArrayList<>();
-        cache.snapshot().forEach((ip, until) -> {
+        Map<InetAddress, java.time.Instant> live = cache.snapshot();
+        // Reasons of expired entries go with them (publish runs every second).
+        reasons.keySet().retainAll(live.keySet());
+        live.forEach((ip, until) -> {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("ip", ip.getHostAddress());
             row.put("failedUntil", until.toString());
+            row.put("reason", reasons.getOrDefault(ip, ""));
             cached.add(row);
         });
         Map<String, Object> tokens = new LinkedHashMap<>();

@@ -42,6 +42,12 @@ import java.util.Set;
  * local Maildir when the sender's domain is local, else queued with the null sender); the null
  * sender gets none. Publishes {@code queueMessages} and {@code deliveries{result}} per recipient.
  * Runs its blocking spool I/O inline, so it must be spawned on a blocking dispatcher.
+ *
+ * <p>For the operator (admin {@code /queue}, {@code postroom queue}): {@link ListQueue} (answers
+ * {@link Listing}), {@link ShowMessage} ({@link Shown} with the header section, or {@link UnknownMessage}),
+ * {@link FlushQueue} (every deferred recipient ready now, held items released, listeners told; answers
+ * {@link Flushed}), {@link RetryMessage} and {@link DeleteMessage} (durable removal, no bounce; both answer
+ * {@link Controlled}). Flush and retry persist the new due time, so a restart does not undo them.
  */
 public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
@@ -97,6 +103,74 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     public record Inspect(String queueId, ActorRef<java.util.Optional<Envelope>> replyTo) implements Command {}
 
     private record PullerTerminated(ActorRef<?> puller) implements Command {}
+
+    // ---- Operator control (admin API and CLI: postroom queue list|show|flush|retry|delete) ----
+
+    /** Answers a {@link Listing} of every queued message, oldest first. */
+    public record ListQueue(ActorRef<Listing> replyTo) implements Command {}
+
+    /** Answers {@link Shown} (with the message's header section) or {@link UnknownMessage}. */
+    public record ShowMessage(String queueId, ActorRef<ShowReply> replyTo) implements Command {}
+
+    /**
+     * Every deferred recipient becomes ready now, held-back items too, and the subscribed routers are
+     * told there is work (a delivery cycle starts). Answers {@link Flushed}.
+     */
+    public record FlushQueue(ActorRef<Flushed> replyTo) implements Command {}
+
+    /** This message's pending recipients become ready now. Answers {@link Controlled}. */
+    public record RetryMessage(String queueId, ActorRef<Controlled> replyTo) implements Command {}
+
+    /**
+     * Removes the message from the spool durably, without a bounce. A recipient leased to a delivery
+     * session at that moment may still go out (its report is then ignored). Answers {@link Controlled}.
+     */
+    public record DeleteMessage(String queueId, ActorRef<Controlled> replyTo) implements Command {}
+
+    /** A recipient as the operator sees it; {@code state} is one of {@link #STATES}. */
+    public record RecipientView(String address, String state, int attempts, Instant nextAttempt, String lastError) {}
+
+    /** The recipient states shown to the operator. */
+    public static final List<String> STATES = List.of("ready", "deferred", "held", "in-flight", "delivered", "failed");
+
+    public record MessageView(String id, String sender, Instant created, long size, List<RecipientView> recipients) {
+        public MessageView {
+            recipients = List.copyOf(recipients);
+        }
+
+        /** The most failed attempts of any recipient. */
+        public int attempts() {
+            return recipients.stream().mapToInt(RecipientView::attempts).max().orElse(0);
+        }
+
+        /** The earliest next attempt of a recipient still to deliver, or null when none is pending. */
+        public Instant nextAttempt() {
+            return recipients.stream().filter(r -> !r.state().equals("delivered") && !r.state().equals("failed"))
+                    .map(RecipientView::nextAttempt).min(Instant::compareTo).orElse(null);
+        }
+    }
+
+    /** The queue as of {@code asOf} (the queue's clock). */
+    public record Listing(Instant asOf, List<MessageView> messages) {
+        public Listing {
+            messages = List.copyOf(messages);
+        }
+    }
+
+    public sealed interface ShowReply permits Shown, UnknownMessage {}
+
+    /** {@code headers}: the message's header section as spooled (CRLF), at most 64 KiB. */
+    public record Shown(Instant asOf, MessageView message, String headers) implements ShowReply {}
+
+    public record UnknownMessage(String queueId) implements ShowReply {}
+
+    /** {@code recipients} made ready, in {@code messages} messages. */
+    public record Flushed(int messages, int recipients) {}
+
+    /** The answer to retry/delete: {@code found} false for an unknown id; {@code recipients} affected. */
+    public record Controlled(String queueId, boolean found, int recipients) {}
+
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
 
     public static Behavior<Command> create(Settings settings, FileSpool spool, MaildirStore store,
                                            Accounts accounts, Metrics metrics, Clock clock) {
@@ -166,6 +240,11 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
                     return this;
                 })
                 .onMessage(PullerTerminated.class, this::onPullerTerminated)
+                .onMessage(ListQueue.class, this::onListQueue)
+                .onMessage(ShowMessage.class, this::onShowMessage)
+                .onMessage(FlushQueue.class, this::onFlushQueue)
+                .onMessage(RetryMessage.class, this::onRetryMessage)
+                .onMessage(DeleteMessage.class, this::onDeleteMessage)
                 .build();
     }
 
@@ -277,6 +356,151 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         pulled.remove(m.puller());
         leases.values().removeIf(p -> p.equals(m.puller()));
         return this;
+    }
+
+    private Behavior<Command> onListQueue(ListQueue m) {
+        Instant now = clock.instant();
+        List<MessageView> views = new ArrayList<>();
+        for (Envelope env : entries.values()) {
+            views.add(view(env, now));
+        }
+        m.replyTo().tell(new Listing(now, views));
+        return this;
+    }
+
+    private Behavior<Command> onShowMessage(ShowMessage m) {
+        Envelope env = entries.get(m.queueId());
+        if (env == null) {
+            m.replyTo().tell(new UnknownMessage(m.queueId()));
+            return this;
+        }
+        Instant now = clock.instant();
+        m.replyTo().tell(new Shown(now, view(env, now), headers(env.id())));
+        return this;
+    }
+
+    private Behavior<Command> onFlushQueue(FlushQueue m) {
+        held.clear();
+        Instant now = clock.instant();
+        int messages = 0;
+        int recipients = 0;
+        for (Envelope env : List.copyOf(entries.values())) {
+            int n = makeReady(env, now);
+            if (n > 0) {
+                messages++;
+                recipients += n;
+            }
+        }
+        getContext().getLog().info("queue flushed by the operator: {} recipient(s) of {} message(s) made ready",
+                recipients, messages);
+        announce();
+        m.replyTo().tell(new Flushed(messages, recipients));
+        return this;
+    }
+
+    private Behavior<Command> onRetryMessage(RetryMessage m) {
+        Envelope env = entries.get(m.queueId());
+        if (env == null) {
+            m.replyTo().tell(new Controlled(m.queueId(), false, 0));
+            return this;
+        }
+        held.removeIf(k -> k.startsWith(env.id() + "|"));
+        int n = makeReady(env, clock.instant());
+        getContext().getLog().info("{}: retry requested by the operator ({} recipient(s) made ready)", env.id(), n);
+        announce();
+        m.replyTo().tell(new Controlled(env.id(), true, (int) env.recipients().stream()
+                .filter(RecipientState::pending).count()));
+        return this;
+    }
+
+    private Behavior<Command> onDeleteMessage(DeleteMessage m) {
+        Envelope env = entries.remove(m.queueId());
+        if (env == null) {
+            m.replyTo().tell(new Controlled(m.queueId(), false, 0));
+            return this;
+        }
+        held.removeIf(k -> k.startsWith(env.id() + "|"));
+        try {
+            spool.remove(env.id());
+        } catch (IOException e) {
+            getContext().getLog().error("cannot remove {} from the spool: {}", env.id(), e.toString());
+        }
+        int pending = (int) env.recipients().stream().filter(RecipientState::pending).count();
+        getContext().getLog().info("{}: deleted by the operator, {} pending recipient(s) dropped without a bounce",
+                env.id(), pending);
+        publish();
+        m.replyTo().tell(new Controlled(env.id(), true, pending));
+        return this;
+    }
+
+    /** Sets every pending recipient due later to now; persists the change; returns how many changed. */
+    private int makeReady(Envelope env, Instant now) {
+        List<RecipientState> updated = new ArrayList<>();
+        int changed = 0;
+        for (RecipientState r : env.recipients()) {
+            if (r.pending() && r.nextAttempt().isAfter(now)) {
+                updated.add(new RecipientState(r.address(), r.status(), r.attempts(), now, r.lastError()));
+                changed++;
+            } else {
+                updated.add(r);
+            }
+        }
+        if (changed > 0) {
+            save(env.withRecipients(updated), List.of());
+        }
+        return changed;
+    }
+
+    private void announce() {
+        if (countReady() > 0) {
+            listeners.forEach(l -> l.tell(new WorkAvailable()));
+        }
+    }
+
+    private MessageView view(Envelope env, Instant now) {
+        List<RecipientView> rs = new ArrayList<>();
+        for (RecipientState r : env.recipients()) {
+            rs.add(new RecipientView(r.address(), state(env, r, now), r.attempts(), r.nextAttempt(), r.lastError()));
+        }
+        return new MessageView(env.id(), env.sender(), env.created(), env.size(), rs);
+    }
+
+    private String state(Envelope env, RecipientState r, Instant now) {
+        if (r.status() == RecipientState.Status.DELIVERED) {
+            return "delivered";
+        }
+        if (r.status() == RecipientState.Status.FAILED) {
+            return "failed";
+        }
+        String key = env.id() + "|" + r.domain();
+        if (leases.containsKey(key)) {
+            return "in-flight";
+        }
+        if (r.nextAttempt().isAfter(now)) {
+            return "deferred";
+        }
+        return held.contains(key) ? "held" : "ready";
+    }
+
+    /** The header section of a spooled message (up to the empty line), bounded. */
+    private String headers(String id) {
+        byte[] buf = new byte[MAX_HEADER_BYTES];
+        int n = 0;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(spool.dir().resolve(id + ".msg"))) {
+            int r;
+            while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
+                n += r;
+            }
+        } catch (IOException e) {
+            return "";
+        }
+        String text = new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+        int end = text.indexOf("\r\n\r\n");
+        if (end >= 0) {
+            return text.substring(0, end + 2);
+        }
+        end = text.indexOf("\n\n");
+        return end >= 0 ? text.substring(0, end + 1) : text;
     }
 
     /** The next ready unit of work, preferring the given domain (the puller's open connection). */
