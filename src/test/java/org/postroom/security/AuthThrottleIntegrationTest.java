@@ -93,4 +93,42 @@ class AuthThrottleIntegrationTest {
             }
         }
     }
+
+    @Test
+    void imapLoginFailuresShouldLockOutImapAndTheOtherProtocols() throws Exception {
+        try (TestEngine engine = TestEngine.start(THROTTLE)) {
+            try (Wire imap = Wire.plain(engine.port("imap"))) {
+                assertTrue(imap.line().startsWith("* OK"));
+                for (int i = 0; i < 3; i++) {
+                    imap.send("a" + i + " LOGIN alice@example.test wrong" + i + "\r\n");
+                    assertEquals("a" + i + " NO [AUTHENTICATIONFAILED] Invalid credentials", imap.line());
+                }
+                imap.send("b LOGIN alice@example.test alice-pw\r\n");
+                assertEquals("b NO [UNAVAILABLE] Too many failed logins, try again later", imap.line());
+            }
+            try (Wire pop = Wire.plain(engine.port("pop3"))) {
+                pop.line();
+                pop.pop("USER alice@example.test");
+                assertEquals("-ERR [SYS/TEMP] Too many failed logins, try again later", pop.pop("PASS alice-pw"));
+            }
+        }
+    }
+
+    @Test
+    void pop3FailuresShouldLockOutImapLogin() throws Exception {
+        try (TestEngine engine = TestEngine.start(THROTTLE)) {
+            try (Wire pop = Wire.plain(engine.port("pop3"))) {
+                pop.line();
+                for (int i = 0; i < 3; i++) {
+                    pop.pop("USER bob@example.test");
+                    assertTrue(pop.pop("PASS nope").startsWith("-ERR [AUTH]"));
+                }
+            }
+            try (Wire imap = Wire.plain(engine.port("imap"))) {
+                imap.line();
+                imap.send("c LOGIN bob@example.test bob-pw\r\n");
+                assertEquals("c NO [UNAVAILABLE] Too many failed logins, try again later", imap.line());
+            }
+        }
+    }
 }
