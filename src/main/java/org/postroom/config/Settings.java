@@ -115,7 +115,13 @@ public record Settings(
             List<Duration> retrySchedule,
             Duration queueLifetime,
             Duration connectTimeout,
-            Duration commandTimeout) {}
+            Duration commandTimeout,
+            String tls,
+            String smartHostTls) {
+
+        /** STARTTLS use towards MX hosts ({@code outbound.tls}) and towards the smart host ({@code smart-host-tls}). */
+        public static final List<String> TLS_POLICIES = List.of("off", "opportunistic", "required");
+    }
 
     public record PopSource(String account, String host, int port, String user, String password,
                             boolean leaveOnServer, String tls) {
@@ -224,7 +230,10 @@ public record Settings(
                 List.copyOf(retry),
                 out.positiveDuration("queue-lifetime"),
                 out.positiveDuration("connect-timeout"),
-                out.positiveDuration("command-timeout"));
+                out.positiveDuration("command-timeout"),
+                tlsPolicy(out, "tls", out.string("tls")),
+                tlsPolicy(out, "smart-host-tls",
+                        out.string("smart-host-tls").isBlank() ? out.string("tls") : out.string("smart-host-tls")));
 
         ConfigReader mp = r.at("multipop");
         List<PopSource> sources = new ArrayList<>();
@@ -250,6 +259,14 @@ public record Settings(
 
         return new Settings(hostname, dataDir, List.copyOf(domains), List.copyOf(accounts),
                 inbound, outbound, multipop, admin);
+    }
+
+    private static String tlsPolicy(ConfigReader out, String key, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!OutboundSettings.TLS_POLICIES.contains(v)) {
+            throw new ConfigError(out.key(key), "must be off, opportunistic or required, got \"" + value + "\"");
+        }
+        return v;
     }
 
     private static ListenerSettings listener(ConfigReader in, String kind) {
