@@ -34,8 +34,39 @@ public record Settings(
         }
     }
 
-    /** One TCP listener: {@code kind} is the metrics label (smtp, msa, pop3, imap). */
-    public record ListenerSettings(String kind, boolean enabled, String bind, int port, int maxSessions) {}
+    /**
+     * One TCP listener: {@code kind} is the metrics label (smtp, msa, pop3, imap, and the implicit-TLS
+     * smtps, pop3s, imaps). {@code maxSessionsPerIp} and {@code maxConnectionsPerMinutePerIp}: 0 = unlimited.
+     */
+    public record ListenerSettings(String kind, boolean enabled, String bind, int port, int maxSessions,
+                                   int maxSessionsPerIp, int maxConnectionsPerMinutePerIp, boolean implicitTls) {
+        /** A plaintext listener without per-IP limits. */
+        public ListenerSettings(String kind, boolean enabled, String bind, int port, int maxSessions) {
+            this(kind, enabled, bind, port, maxSessions, 0, 0, false);
+        }
+    }
+
+    /**
+     * Abuse limits shared by the inbound listeners (issue 6): who is exempt from the per-IP limits,
+     * the auth throttle, TLS-before-AUTH on the MSA and the SMTP greeting delay (early-talker check).
+     */
+    public record InboundSecurity(
+            List<String> trustedIps,
+            boolean trustedIpsUseConnectionLimit,
+            boolean reservedIpsUseConnectionLimit,
+            int authMaxFailures,
+            Duration authLockout,
+            Duration authDelay,
+            Duration authMaxDelay,
+            boolean msaRequireTlsForAuth,
+            Duration smtpGreetingDelay) {
+
+        /** No exemptions list, auth throttle on its defaults, no TLS requirement, no greeting delay. */
+        public static InboundSecurity defaults() {
+            return new InboundSecurity(List.of(), false, false, 5, Duration.ofMinutes(10), Duration.ofSeconds(1),
+                    Duration.ofSeconds(8), false, Duration.ZERO);
+        }
+    }
 
     public record InboundSettings(
             ListenerSettings smtp,
@@ -48,10 +79,24 @@ public record Settings(
             int maxRecipients,
             int maxBadCommands,
             int maxLineLength,
-            long maxLiteralSize) {
+            long maxLiteralSize,
+            List<ListenerSettings> implicitTlsListeners,
+            InboundSecurity security) {
 
+        /** Without implicit-TLS listeners and with the default security settings. */
+        public InboundSettings(ListenerSettings smtp, ListenerSettings msa, ListenerSettings pop3,
+                               ListenerSettings imap, Duration imapAutologout, Duration idleTimeout,
+                               long maxMessageSize, int maxRecipients, int maxBadCommands, int maxLineLength,
+                               long maxLiteralSize) {
+            this(smtp, msa, pop3, imap, imapAutologout, idleTimeout, maxMessageSize, maxRecipients, maxBadCommands,
+                    maxLineLength, maxLiteralSize, List.of(), InboundSecurity.defaults());
+        }
+
+        /** Every listener: smtp, msa, pop3, imap, then the implicit-TLS ones (smtps, pop3s, imaps). */
         public List<ListenerSettings> listeners() {
-            return List.of(smtp, msa, pop3, imap);
+            List<ListenerSettings> all = new ArrayList<>(List.of(smtp, msa, pop3, imap));
+            all.addAll(implicitTlsListeners);
+            return List.copyOf(all);
         }
     }
 
@@ -70,7 +115,13 @@ public record Settings(
             List<Duration> retrySchedule,
             Duration queueLifetime,
             Duration connectTimeout,
-            Duration commandTimeout) {}
+            Duration commandTimeout,
+            String tls,
+            String smartHostTls) {
+
+        /** STARTTLS use towards MX hosts ({@code outbound.tls}) and towards the smart host ({@code smart-host-tls}). */
+        public static final List<String> TLS_POLICIES = List.of("off", "opportunistic", "required");
+    }
 
     public record PopSource(String account, String host, int port, String user, String password,
                             boolean leaveOnServer, String tls) {
@@ -120,6 +171,10 @@ public record Settings(
             }
             String password = a.has("password") ? a.string("password") : null;
             String hash = a.has("password-hash") ? a.string("password-hash") : null;
+            if (hash != null && !org.postroom.auth.PasswordHash.isWellFormed(hash)) {
+                throw new ConfigError(a.key("password-hash"), "not a hash made by hash-password "
+                        + "(\"$pbkdf2-sha256$i=N$salt$hash\") for account \"" + address + "\"");
+            }
             if (password == null && hash == null) {
                 throw new ConfigError(a.key("password"), "account \"" + address + "\" needs password or password-hash");
             }
@@ -135,7 +190,9 @@ public record Settings(
                 in.intAtLeast("max-recipients", 1),
                 in.intAtLeast("max-bad-commands", 1),
                 in.intBetween("max-line-length", 512, 1 << 20),
-                in.bytes("max-literal-size"));
+                in.bytes("max-literal-size"),
+                List.of(listener(in, "smtps", true), listener(in, "pop3s", true), listener(in, "imaps", true)),
+                security(in));
 
         ConfigReader out = r.at("outbound");
         List<String> trusted = out.strings("trusted-ips");
@@ -173,7 +230,10 @@ public record Settings(
                 List.copyOf(retry),
                 out.positiveDuration("queue-lifetime"),
                 out.positiveDuration("connect-timeout"),
-                out.positiveDuration("command-timeout"));
+                out.positiveDuration("command-timeout"),
+                tlsPolicy(out, "tls", out.string("tls")),
+                tlsPolicy(out, "smart-host-tls",
+                        out.string("smart-host-tls").isBlank() ? out.string("tls") : out.string("smart-host-tls")));
 
         ConfigReader mp = r.at("multipop");
         List<PopSource> sources = new ArrayList<>();
@@ -201,10 +261,89 @@ public record Settings(
                 inbound, outbound, multipop, admin);
     }
 
+    private static String tlsPolicy(ConfigReader out, String key, String value) {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!OutboundSettings.TLS_POLICIES.contains(v)) {
+            throw new ConfigError(out.key(key), "must be off, opportunistic or required, got \"" + value + "\"");
+        }
+        return v;
+    }
+
     private static ListenerSettings listener(ConfigReader in, String kind) {
+        return listener(in, kind, false);
+    }
+
+    private static ListenerSettings listener(ConfigReader in, String kind, boolean implicitTls) {
         ConfigReader l = in.at(kind);
         return new ListenerSettings(kind, l.bool("enabled"), l.string("bind"),
-                l.intBetween("port", 0, 65535), l.intAtLeast("max-sessions", 1));
+                l.intBetween("port", 0, 65535), l.intAtLeast("max-sessions", 1),
+                l.has("max-sessions-per-ip") ? l.intAtLeast("max-sessions-per-ip", 0) : 0,
+                l.has("max-connections-per-minute-per-ip") ? l.intAtLeast("max-connections-per-minute-per-ip", 0) : 0,
+                implicitTls);
+    }
+
+    private static InboundSecurity security(ConfigReader in) {
+        List<String> trusted = in.strings("trusted-ips");
+        for (String t : trusted) {
+            try {
+                org.postroom.net.IpRange.parse(t);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(in.key("trusted-ips"), "bad address or CIDR range \"" + t + "\"");
+            }
+        }
+        ConfigReader auth = in.at("auth");
+        Duration delay = auth.duration("delay");
+        Duration maxDelay = auth.duration("max-delay");
+        if (maxDelay.compareTo(delay) < 0) {
+            throw new ConfigError(auth.key("max-delay"), "must be at least inbound.auth.delay, got "
+                    + maxDelay.toMillis() + " ms");
+        }
+        return new InboundSecurity(List.copyOf(trusted),
+                in.bool("trusted-ips-use-connection-limit"),
+                in.bool("reserved-ips-use-connection-limit"),
+                auth.intAtLeast("max-failures", 0),
+                auth.duration("lockout"),
+                delay,
+                maxDelay,
+                autoSwitch(in, "msa.require-tls-for-auth", !isLoopback(in.string("msa.bind"))),
+                autoDuration(in, "smtp.greeting-delay", isLoopback(in.string("smtp.bind"))
+                        ? Duration.ZERO : Duration.ofSeconds(1)));
+    }
+
+    /** true, false or "auto" (then {@code auto}). */
+    private static boolean autoSwitch(ConfigReader r, String path, boolean auto) {
+        String v = r.string(path).trim().toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "true": case "on": case "yes":
+                return true;
+            case "false": case "off": case "no":
+                return false;
+            case "auto":
+                return auto;
+            default:
+                throw new ConfigError(r.key(path), "must be true, false or auto, got \"" + v + "\"");
+        }
+    }
+
+    /** A duration, or "auto" (then {@code auto}). */
+    private static Duration autoDuration(ConfigReader r, String path, Duration auto) {
+        if (r.raw().getValue(path).unwrapped() instanceof String s && s.trim().equalsIgnoreCase("auto")) {
+            return auto;
+        }
+        return r.duration(path);
+    }
+
+    /** A literal loopback address or "localhost"; host names are never resolved here. */
+    static boolean isLoopback(String bind) {
+        String b = bind.trim();
+        if (b.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            return java.net.InetAddress.getByAddress(org.postroom.net.IpRange.literal(b)).isLoopbackAddress();
+        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Parses "host:port" (or "[v6]:port"); the port may be left out. */

@@ -208,7 +208,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         dialled = true;
         getContext().pipeToSelf(
                 CompletableFuture.supplyAsync(() -> SmtpClient.connect(c.socketAddress(), c.host(),
-                        out.connectTimeout(), out.commandTimeout(), deps.heloName()), deps.io()),
+                        out.connectTimeout(), out.commandTimeout(), deps.heloName(),
+                        c.smartHost() ? out.smartHostTls() : out.tls()), deps.io()),
                 (ok, err) -> new OpenDone(c, ok, err));
         return this;
     }

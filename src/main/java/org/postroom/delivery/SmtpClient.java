@@ -88,7 +88,31 @@ public final class SmtpClient implements AutoCloseable {
      */
     public static OpenResult connect(InetSocketAddress address, String serverName, Duration connectTimeout,
                                      Duration commandTimeout, String heloName) {
+        return connect(address, serverName, connectTimeout, commandTimeout, heloName, "opportunistic");
+    }
+
+    /**
+     * As {@link #connect(InetSocketAddress, String, Duration, Duration, String)} with a STARTTLS policy
+     * ({@code outbound.tls}): "off" never starts TLS; "opportunistic" uses it when offered and falls back
+     * to plaintext; "required" gives up on a host that does not offer STARTTLS or fails the handshake
+     * (not a failed connection for the failure cache: the host is fine, it just does not do TLS).
+     */
+    public static OpenResult connect(InetSocketAddress address, String serverName, Duration connectTimeout,
+                                     Duration commandTimeout, String heloName, String tlsPolicy) {
+        if (tlsPolicy.equals("off")) {
+            return connect(address, serverName, connectTimeout, commandTimeout, heloName, false);
+        }
         OpenResult r = connect(address, serverName, connectTimeout, commandTimeout, heloName, true);
+        if (tlsPolicy.equals("required")) {
+            if (r instanceof TlsFailed f) {
+                return new ConnectionFailed("TLS required: " + f.reason(), false);
+            }
+            if (r instanceof Opened o && o.client().tlsProtocol() == null) {
+                o.client().close();
+                return new ConnectionFailed("TLS required: " + describe(address) + " does not offer STARTTLS", false);
+            }
+            return r;
+        }
         if (r instanceof TlsFailed) {
             return connect(address, serverName, connectTimeout, commandTimeout, heloName, false);
         }

@@ -101,6 +101,10 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname());
         this.services = new EngineServices(settings, new Accounts(settings.accounts()), store, spool, metrics,
                 ctx.getSystem(), blocking, tls);
+        metrics.addStatusSection("auth", services.authThrottle()::status);
+        settings.accounts().stream().filter(a -> a.passwordHash() == null).forEach(a -> ctx.getLog().warn(
+                "account {} has a plain-text password: fine for a demo, use password-hash in production "
+                        + "(java -jar postroom.jar hash-password)", a.address()));
 
         ActorRef<InboundGuardian.BindResult> reports = ctx.messageAdapter(InboundGuardian.BindResult.class,
                 ListenerReport::new);
@@ -109,6 +113,10 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
         for (InboundProtocol protocol : InboundProtocols.all()) {
             Settings.ListenerSettings l = listeners.get(protocol.kind());
             if (l == null || !l.enabled()) {
+                continue;
+            }
+            if (l.implicitTls() && tls == null) {
+                ctx.getLog().warn("inbound.{} needs a certificate (tls.*) and stays off", l.kind());
                 continue;
             }
             ActorRef<InboundGuardian.Command> guardian = ctx.spawn(
@@ -189,8 +197,11 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
             ActorRef<InboundGuardian.Command> g = guardians.get(l.kind());
             if (g != null) {
                 g.tell(new InboundGuardian.SetLimit(l.maxSessions()));
+                g.tell(new InboundGuardian.SetPerIpLimits(
+                        org.postroom.inbound.PerIpAdmission.Limits.of(l, s.inbound().security())));
             }
         }
+        services.authThrottle().setLimits(org.postroom.auth.AuthThrottle.Limits.of(s));
         services.metrics().sessions("smtp-out").setLimit(s.outbound().maxSessions());
         services.metrics().sessions("multipop").setLimit(s.multipop().maxSessions());
         reloadListeners.forEach(listener -> listener.accept(s));

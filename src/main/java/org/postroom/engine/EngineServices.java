@@ -2,6 +2,7 @@ package org.postroom.engine;
 
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.postroom.auth.Accounts;
+import org.postroom.auth.AuthThrottle;
 import org.postroom.config.Settings;
 import org.postroom.metrics.Metrics;
 import org.postroom.queue.OutboundSpool;
@@ -13,7 +14,7 @@ import java.util.concurrent.Executor;
 /**
  * The shared, thread-safe services every part of the engine is built with: settings, accounts, the
  * Maildir store, the outbound spool, metrics, the executor for blocking work, and the server TLS
- * context ({@code null} when TLS is off).
+ * context ({@code null} when TLS is off), and the failed-login throttle every protocol consults.
  */
 public record EngineServices(
         Settings settings,
@@ -23,7 +24,15 @@ public record EngineServices(
         Metrics metrics,
         ActorSystem<?> system,
         Executor blocking,
-        ServerTls tls) {
+        ServerTls tls,
+        AuthThrottle authThrottle) {
+
+    /** Services with the auth throttle built from {@code settings} ({@code inbound.auth.*}). */
+    public EngineServices(Settings settings, Accounts accounts, MaildirStore store, OutboundSpool spool,
+                          Metrics metrics, ActorSystem<?> system, Executor blocking, ServerTls tls) {
+        this(settings, accounts, store, spool, metrics, system, blocking, tls,
+                new AuthThrottle(AuthThrottle.Limits.of(settings), java.time.Clock.systemUTC(), accounts::resolve));
+    }
 
     /** Services without TLS (STARTTLS not offered). */
     public EngineServices(Settings settings, Accounts accounts, MaildirStore store, OutboundSpool spool,

@@ -33,6 +33,7 @@ public final class ImapProtocol implements InboundProtocol {
         ImapStats stats = new ImapStats();
         services.metrics().addStatusSection("imap", stats::snapshot);
         return connection -> new ImapHandler(services.settings(), services.accounts(), services.store(), registry,
-                stats);
+                stats, services.authThrottle(), connection.remote().getAddress() != null
+                        ? connection.remote().getAddress().getHostAddress() : connection.remote().getHostString());
     }
 }

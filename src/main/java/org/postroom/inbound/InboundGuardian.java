@@ -29,12 +29,13 @@ import java.util.Optional;
 
 /**
  * One listener of one protocol (smtp, msa, pop3, imap): binds its TCP port, decides admission for each
- * connection ({@link AdmissionPolicy}), and is the parent of every session it admits. A connection over
+ * connection ({@link PerIpAdmission} for the per-client-IP limits, then {@link AdmissionPolicy}), and is
+ * the parent of every session it admits. On an implicit-TLS listener the session starts with the handshake. A connection over
  * the limit gets the protocol's one-line "Server Too Busy" and is closed; no session actor exists for it.
  * Admitted sessions are watched, so each is counted out exactly once however it ends (QUIT, reset,
  * timeout, exception).
  *
- * <p>Accepts: {@link SetLimit} (live reload), {@link Unbind} (stop accepting), {@link ShutdownSessions}
+ * <p>Accepts: {@link SetLimit} and {@link SetPerIpLimits} (live reload), {@link Unbind} (stop accepting), {@link ShutdownSessions}
  * (tell every session the engine is stopping and answer when all have ended or the grace is over),
  * {@link GetActive}. Reports its bound address (or bind failure) to the {@code bound} ref given at start.
  */
@@ -43,6 +44,9 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     public sealed interface Command {}
 
     public record SetLimit(int maxSessions) implements Command {}
+
+    /** Live reload of the per-IP limits and their exemptions ({@link PerIpAdmission}). */
+    public record SetPerIpLimits(PerIpAdmission.Limits limits) implements Command {}
 
     public record Unbind(ActorRef<Done> replyTo) implements Command {}
 
@@ -72,6 +76,9 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private final EngineServices services;
     private final ProtocolHandlerFactory handlers;
     private final AdmissionPolicy admission;
+    private final PerIpAdmission perIp;
+    /** The client address of each admitted session, to count it out of {@link #perIp}. */
+    private final java.util.Map<ActorRef<?>, java.net.InetAddress> sessionIps = new java.util.HashMap<>();
     private final ByteString serverTooBusy;
     private final Duration idleTimeout;
     private Tcp.ServerBinding binding;
@@ -96,6 +103,8 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         this.bound = bound;
         SessionCounters counters = services.metrics().sessions(protocol.kind());
         this.admission = new AdmissionPolicy(counters, listener.maxSessions());
+        this.perIp = new PerIpAdmission(PerIpAdmission.Limits.of(listener, services.settings().inbound().security()),
+                java.time.Clock.systemUTC());
         this.serverTooBusy = protocol.serverTooBusy(services.settings());
         this.handlers = protocol.handlers(services);
         this.idleTimeout = services.settings().inbound().idleTimeout();
@@ -116,6 +125,10 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
                 .onMessage(BindSucceeded.class, this::onBound)
                 .onMessage(BindFailed.class, this::onBindFailed)
                 .onMessage(SetLimit.class, this::onSetLimit)
+                .onMessage(SetPerIpLimits.class, m -> {
+                    perIp.setLimits(m.limits());
+                    return this;
+                })
                 .onMessage(Unbind.class, this::onUnbind)
                 .onMessage(ShutdownSessions.class, this::onShutdownSessions)
                 .onMessageEquals(GraceOver.INSTANCE, this::onGraceOver)
@@ -129,11 +142,24 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     private Behavior<Command> onConnected(Connected m) {
         Tcp.IncomingConnection connection = m.connection();
-        if (binding == null && !shutdownWaiters.isEmpty() || !admission.tryAdmit()) {
-            // Refused before any session exists: one line, then close.
-            connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), Source.single(serverTooBusy)),
-                    getContext().getSystem());
-            SessionLog.refused(protocol.kind(), connection.remoteAddress(), connection.localAddress());
+        java.net.InetAddress ip = connection.remoteAddress().getAddress();
+        if (binding == null && !shutdownWaiters.isEmpty()) {
+            refuse(connection);
+            return this;
+        }
+        PerIpAdmission.Decision perIpDecision = ip == null ? PerIpAdmission.Decision.ADMIT : perIp.tryAdmit(ip);
+        if (!perIpDecision.admitted()) {
+            // Answered exactly like Server Too Busy, and counted with those refusals.
+            services.metrics().sessions(protocol.kind()).refused();
+            getContext().getLog().debug("{}: refused {} ({})", protocol.kind(), ip.getHostAddress(), perIpDecision);
+            refuse(connection);
+            return this;
+        }
+        if (!admission.tryAdmit()) {
+            if (ip != null) {
+                perIp.release(ip);
+            }
+            refuse(connection);
             return this;
         }
         String id = protocol.kind() + "-" + (++sequence);
@@ -142,18 +168,35 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         try {
             ActorRef<SessionActor.Command> session = getContext().spawn(
                     SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking(),
-                            services.tls() == null ? null : services.tls()::newEngine, false), id);
+                            services.tls() == null ? null : services.tls()::newEngine, listener.implicitTls()), id);
             getContext().watch(session);
+            if (ip != null) {
+                sessionIps.put(session, ip);
+            }
             open.put(session, SessionLog.started(info));
         } catch (RuntimeException e) {
             admission.release(true);
+            if (ip != null) {
+                perIp.release(ip);
+            }
             getContext().getLog().warn("{}: could not start session for {}", protocol.kind(), info.remote(), e);
         }
         return this;
     }
 
+    /** Refused before any session exists: one line, then close (nothing at all on an implicit-TLS port). */
+    private void refuse(Tcp.IncomingConnection connection) {
+        Source<ByteString, ?> reply = listener.implicitTls() ? Source.empty() : Source.single(serverTooBusy);
+        connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), reply), getContext().getSystem());
+        SessionLog.refused(protocol.kind(), connection.remoteAddress(), connection.localAddress());
+    }
+
     private Behavior<Command> onSessionEnded(Terminated t) {
         admission.release(t instanceof ChildFailed);
+        java.net.InetAddress ip = sessionIps.remove(t.getRef());
+        if (ip != null) {
+            perIp.release(ip);
+        }
         SessionLog.Opened opened = open.remove(t.getRef());
         if (opened != null) {
             SessionLog.ended(opened, t instanceof ChildFailed failed ? "failed: " + failed.getCause()

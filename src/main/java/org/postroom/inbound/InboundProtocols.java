@@ -11,11 +11,18 @@ public final class InboundProtocols {
     }
 
     public static List<InboundProtocol> all() {
+        // The plaintext listener and its implicit-TLS twin share one handler factory (locks, registries).
+        InboundProtocol pop3 = new SharedHandlersProtocol(new org.postroom.pop3.Pop3Protocol());
+        InboundProtocol imap = new SharedHandlersProtocol(new org.postroom.imap.ImapProtocol());
         return List.of(
                 org.postroom.smtp.SmtpProtocol.smtp().withStartTls(),
                 org.postroom.smtp.SmtpProtocol.msa().withStartTls(),
-                new org.postroom.pop3.Pop3Protocol(),
-                new org.postroom.imap.ImapProtocol()
+                pop3,
+                imap,
+                // Implicit TLS (off unless inbound.smtps/pop3s/imaps.enabled); smtps is submission (RFC 8314).
+                new ImplicitTlsProtocol("smtps", org.postroom.smtp.SmtpProtocol.msa().withStartTls()),
+                new ImplicitTlsProtocol("pop3s", pop3),
+                new ImplicitTlsProtocol("imaps", imap)
         );
     }
 }

@@ -27,6 +27,7 @@ public final class MetricNames {
     public static final String RESULT = "result";
 
     /** Session kinds, each with the full set of session series from the start. */
-    public static final List<String> KINDS = List.of("smtp", "msa", "pop3", "imap", "smtp-out", "multipop");
+    public static final List<String> KINDS = List.of("smtp", "msa", "pop3", "imap", "smtp-out", "multipop",
+            "smtps", "pop3s", "imaps");
     public static final List<String> DELIVERY_RESULTS = List.of("delivered", "deferred", "bounced");
 }

@@ -68,7 +68,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private sealed interface Outgoing {
         record Bytes(ByteString bytes) implements Outgoing {}
 
-        record StartTls(javax.net.ssl.SSLEngine engine) implements Outgoing {}
+        record StartTls(javax.net.ssl.SSLEngine engine, ByteString goAhead) implements Outgoing {}
 
         enum End implements Outgoing { INSTANCE }
 
@@ -93,6 +93,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private boolean outputReady = true;
     private ByteString pendingOutput = ByteString.emptyByteString();
     private javax.net.ssl.SSLEngine pendingTlsStart;
+    /** Output queued before startTls(): written in plaintext right before the switch. */
+    private ByteString pendingTlsGoAhead = ByteString.emptyByteString();
     private boolean closing;
     private boolean endSent;
     private boolean stopped;
@@ -145,10 +147,10 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                         o -> o == Outgoing.Abort.INSTANCE
                                 ? Optional.of(new java.io.IOException("session aborted")) : Optional.empty())
                 .map(o -> o instanceof Outgoing.StartTls st
-                        ? new TlsSwitch.AppOut.StartTls(st.engine())
+                        ? new TlsSwitch.AppOut.StartTls(st.engine(), st.goAhead())
                         : new TlsSwitch.AppOut.Data(((Outgoing.Bytes) o).bytes()));
         // The session's byte path: connection <-> TLS switch (plaintext until STARTTLS) <-> this actor.
-        Flow<ByteString, ByteString, ActorRef<Outgoing>> path = BidiFlow.fromGraph(new TlsSwitch()).reversed()
+        Flow<ByteString, ByteString, ActorRef<Outgoing>> path = BidiFlow.fromGraph(new TlsSwitch(implicitTls)).reversed()
                 .join(Flow.fromSinkAndSourceCoupledMat(in, out, Keep.right()), Keep.right());
         this.output = connection.handleWith(path, ctx.getSystem());
         restartIdleTimer();
@@ -275,13 +277,15 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
         if (!outputReady || endSent) {
             return;
         }
-        if (!pendingOutput.isEmpty()) {
+        if (pendingTlsStart != null) {
+            // The go-ahead and the switch travel as one element (see TlsSwitch.AppOut.StartTls).
+            output.tell(new Outgoing.StartTls(pendingTlsStart, pendingTlsGoAhead));
+            pendingTlsStart = null;
+            pendingTlsGoAhead = ByteString.emptyByteString();
+            outputReady = false;
+        } else if (!pendingOutput.isEmpty()) {
             output.tell(new Outgoing.Bytes(pendingOutput));
             pendingOutput = ByteString.emptyByteString();
-            outputReady = false;
-        } else if (pendingTlsStart != null) {
-            output.tell(new Outgoing.StartTls(pendingTlsStart));
-            pendingTlsStart = null;
             outputReady = false;
         } else if (closing && awaiting == 0) {
             output.tell(Outgoing.End.INSTANCE);
@@ -387,6 +391,8 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
             javax.net.ssl.SSLEngine engine = tlsEngines.get();
             engine.setUseClientMode(false);
             pendingTlsStart = engine;
+            pendingTlsGoAhead = pendingOutput;
+            pendingOutput = ByteString.emptyByteString();
             tlsStarting = true;
         }
 

@@ -32,7 +32,15 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
     public sealed interface AppOut {
         record Data(ByteString bytes) implements AppOut {}
 
-        record StartTls(SSLEngine engine) implements AppOut {}
+        /**
+         * Switch to TLS; {@code goAhead} (the "220 Ready to start TLS" / "+OK Begin TLS" reply) is written in
+         * plaintext first, in the same step, so no network byte can arrive between the reply and the switch.
+         */
+        record StartTls(SSLEngine engine, ByteString goAhead) implements AppOut {
+            public StartTls(SSLEngine engine) {
+                this(engine, ByteString.emptyByteString());
+            }
+        }
     }
 
     /** What the session receives from the network. */
@@ -47,6 +55,16 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
     private final Inlet<ByteString> netIn = Inlet.create("TlsSwitch.netIn");
     private final Outlet<AppIn> appIn = Outlet.create("TlsSwitch.appIn");
     private final BidiShape<AppOut, ByteString, ByteString, AppIn> shape = BidiShape.of(appOut, netOut, netIn, appIn);
+    /** Implicit TLS: nothing is read from the network before the engine is there (the ClientHello is first). */
+    private final boolean startsWithTls;
+
+    public TlsSwitch() {
+        this(false);
+    }
+
+    public TlsSwitch(boolean startsWithTls) {
+        this.startsWithTls = startsWithTls;
+    }
 
     @Override
     public BidiShape<AppOut, ByteString, ByteString, AppIn> shape() {
@@ -74,6 +92,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                 public void onPush() throws SSLException {
                     AppOut element = grab(appOut);
                     if (element instanceof AppOut.StartTls start) {
+                        if (!start.goAhead().isEmpty()) {
+                            emit(netOut, start.goAhead());
+                        }
                         startTls(start.engine());
                     } else if (engine == null) {
                         emit(netOut, ((AppOut.Data) element).bytes());
@@ -92,7 +113,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                     } else {
                         engine.closeOutbound();
                         pump();
-                        complete(netOut);
+                        if (!isClosed(netOut)) {
+                            complete(netOut);
+                        }
                     }
                 }
             });
@@ -127,6 +150,15 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                     }
                     pullNetInIfReady();
                 }
+
+                @Override
+                public void onDownstreamFinish(Throwable cause) {
+                    // The session stopped reading: stop reading the network, but let what it still
+                    // writes (its last reply, then TLS close_notify) go out; the stage ends with netOut.
+                    if (!isClosed(netIn)) {
+                        cancel(netIn);
+                    }
+                }
             });
         }
 
@@ -137,6 +169,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
         }
 
         private void pullNetInIfReady() {
+            if (engine == null && startsWithTls) {
+                return;
+            }
             boolean wanted = engine == null ? isAvailable(appIn) : (!handshakeDone || isAvailable(appIn));
             if (wanted && !hasBeenPulled(netIn) && !isClosed(netIn)) {
                 pull(netIn);
@@ -150,13 +185,30 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
             SSLSession s = engine.getSession();
             netBuffer = ByteBuffer.allocate(s.getPacketBufferSize());
             appBuffer = ByteBuffer.allocate(s.getApplicationBufferSize());
-            engine.beginHandshake();
+            try {
+                engine.beginHandshake();
+            } catch (SSLException ex) {
+                failStage(ex);
+                return;
+            }
             pump();
             pullNetInIfReady();
         }
 
-        /** Drives the engine as far as the bytes at hand allow. */
+        /**
+         * Drives the engine as far as the bytes at hand allow. A TLS failure (a client offering only
+         * TLS 1.1, garbage instead of a ClientHello) ends the connection quietly: routine on the internet,
+         * so no stage error with a stack trace in the log.
+         */
         private void pump() throws SSLException {
+            try {
+                pumpOrThrow();
+            } catch (SSLException e) {
+                failStage(e);
+            }
+        }
+
+        private void pumpOrThrow() throws SSLException {
             boolean progress = true;
             while (progress) {
                 progress = false;

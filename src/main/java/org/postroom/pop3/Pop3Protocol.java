@@ -36,13 +36,16 @@ public final class Pop3Protocol implements InboundProtocol {
     public ProtocolHandlerFactory handlers(EngineServices services) {
         Settings settings = services.settings();
         Settings.InboundSettings inbound = settings.inbound();
+        // The failure pause comes from the engine's AuthThrottle (per IP and account, across sessions).
         Pop3Policy policy = new Pop3Policy(inbound.maxLineLength(), inbound.maxBadCommands(),
-                Pop3Policy.DEFAULT_MAX_AUTH_FAILURES, Pop3Policy.DEFAULT_AUTH_FAILURE_DELAY, inbound.idleTimeout());
+                Pop3Policy.DEFAULT_MAX_AUTH_FAILURES, java.time.Duration.ZERO, inbound.idleTimeout());
         MaildropLocks locks = new MaildropLocks();
         services.metrics().addStatusSection("pop3", () -> Map.of("lockedMailboxes", locks.lockedCount()));
         Pop3Backend backend = new Pop3Backend(policy, settings.hostname(),
                 Pop3Authenticator.of(services.accounts(), settings.accounts()), locks,
                 services.store()::inbox, account -> services.store().watchers().notifyChanged(account));
-        return connection -> new Pop3Handler(backend);
+        return connection -> new Pop3Handler(backend, services.authThrottle(),
+                connection.remote().getAddress() != null ? connection.remote().getAddress().getHostAddress()
+                        : connection.remote().getHostString());
     }
 }

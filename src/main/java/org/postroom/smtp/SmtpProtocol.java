@@ -79,6 +79,6 @@ public final class SmtpProtocol implements InboundProtocol {
         MailAcceptor acceptor = acceptors.apply(services);
         return connection -> new SmtpHandler(config, services.accounts(), acceptor,
                 connection.remote().getAddress() != null ? connection.remote().getAddress().getHostAddress()
-                        : connection.remote().getHostString());
+                        : connection.remote().getHostString(), services.authThrottle());
     }
 }

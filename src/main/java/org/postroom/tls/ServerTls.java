@@ -41,8 +41,8 @@ import java.util.List;
 
 /**
  * The server side of TLS: one {@link SSLContext} built from the configured certificate (or a generated
- * self-signed one), handing out server-mode {@link SSLEngine}s limited to TLS 1.2 and 1.3 with the
- * JDK's default (modern) cipher suites.
+ * self-signed one), handing out server-mode {@link SSLEngine}s limited to TLS 1.2 and 1.3 with
+ * forward-secret AEAD cipher suites only ({@link #modernSuites}), the server's preference first.
  */
 public final class ServerTls {
     public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
@@ -99,8 +99,22 @@ public final class ServerTls {
         engine.setUseClientMode(false);
         SSLParameters params = engine.getSSLParameters();
         params.setProtocols(PROTOCOLS);
+        params.setCipherSuites(modernSuites(engine.getSupportedCipherSuites()));
+        params.setUseCipherSuitesOrder(true);
         engine.setSSLParameters(params);
         return engine;
+    }
+
+    /**
+     * The suites offered: TLS 1.3's, and for TLS 1.2 only forward-secret (ECDHE/DHE) AEAD ones (GCM,
+     * ChaCha20-Poly1305), in the JDK's order of preference. No CBC, RSA key exchange, 3DES, RC4 or NULL.
+     */
+    static String[] modernSuites(String[] supported) {
+        return java.util.Arrays.stream(supported)
+                .filter(suite -> suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
+                        || ((suite.startsWith("TLS_ECDHE_") || suite.startsWith("TLS_DHE_"))
+                            && (suite.contains("_GCM_") || suite.contains("CHACHA20_POLY1305"))))
+                .toArray(String[]::new);
     }
 
     public SSLContext context() {

@@ -219,6 +219,49 @@ class OutboundDeliveryIntegrationTest {
         }
     }
 
+    @Test
+    void tlsRequiredShouldSkipAnMxWithoutStartTlsWithoutCachingItAndUseOneThatOffersIt(@TempDir Path tlsDir)
+            throws Exception {
+        javax.net.ssl.SSLContext server = org.postroom.tls.ServerTls.load(
+                new org.postroom.tls.TlsSettings(null, "", null, null, true), tlsDir, "mx2.remote.test").context();
+        try (OutboundHarness h = harness()) {
+            h.mx2.starttls(server);
+            h.start("max-sessions = 1\ntls = required");
+            h.enqueue(1, "alice@example.test", "someone@remote.test");
+
+            await().atMost(WAIT).until(() -> h.mx2.received().size() == 1);
+            assertTrue(h.mx1.received().isEmpty(), "nothing in plaintext to the MX without STARTTLS");
+            assertEquals(1, h.mx2.tlsProtocols().size());
+            assertTrue(!h.isCached("127.0.0.2"), "a host without TLS is not a failed connection");
+        }
+    }
+
+    @Test
+    void tlsRequiredWithNoHostOfferingItShouldKeepTheMessageQueued() throws Exception {
+        try (OutboundHarness h = harness()) {
+            h.start("max-sessions = 1\ntls = required");
+            h.enqueue(1, "alice@example.test", "someone@remote.test");
+
+            await().atMost(WAIT).until(() -> h.metrics.deliveries("deferred") == 1.0);
+            assertTrue(h.mx1.received().isEmpty() && h.mx2.received().isEmpty());
+            assertEquals(0.0, h.metrics.deliveries("bounced"));
+        }
+    }
+
+    @Test
+    void tlsOffShouldDeliverInPlaintextToAServerOfferingStartTls(@TempDir Path tlsDir) throws Exception {
+        javax.net.ssl.SSLContext server = org.postroom.tls.ServerTls.load(
+                new org.postroom.tls.TlsSettings(null, "", null, null, true), tlsDir, "mx1.remote.test").context();
+        try (OutboundHarness h = harness()) {
+            h.mx1.starttls(server);
+            h.start("max-sessions = 1\ntls = off");
+            h.enqueue(1, "alice@example.test", "someone@remote.test");
+
+            await().atMost(WAIT).until(() -> h.mx1.received().size() == 1);
+            assertTrue(h.mx1.tlsProtocols().isEmpty());
+        }
+    }
+
     private static long count(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {
             return s.count();

@@ -57,10 +57,18 @@ public final class ImapHandler implements ProtocolHandler {
 
     public ImapHandler(Settings settings, Accounts accounts, MaildirStore store, MailboxRegistry registry,
                        ImapStats stats) {
+        this(settings, accounts, store, registry, stats, null, "");
+    }
+
+    /** With the engine's shared login throttle ({@code null} = this connection's own doubling delay only). */
+    public ImapHandler(Settings settings, Accounts accounts, MaildirStore store, MailboxRegistry registry,
+                       ImapStats stats, org.postroom.auth.AuthThrottle throttle, String peerIp) {
         this.settings = settings;
         this.stats = stats;
         this.store = store;
-        this.processor = new ImapProcessor(accounts, store, registry);
+        this.throttle = throttle;
+        this.processor = throttle == null ? new ImapProcessor(accounts, store, registry)
+                : new ImapProcessor(accounts, store, registry, throttle, peerIp);
         Settings.InboundSettings in = settings.inbound();
         this.decoder = new ImapDecoder(in.maxLineLength(), in.maxLiteralSize(), in.maxMessageSize());
     }
@@ -344,6 +352,7 @@ public final class ImapHandler implements ProtocolHandler {
     }
 
     private int failedLogins;
+    private final org.postroom.auth.AuthThrottle throttle;
 
     /**
      * Runs a credential check; a failure is answered only after a delay that doubles with each
@@ -367,7 +376,10 @@ public final class ImapHandler implements ProtocolHandler {
                 return;
             }
             stats.failedLogins.incrementAndGet();
-            long delay = Math.min(3000, 200L << Math.min(failedLogins++, 4));
+            // The engine's shared throttle decides the pause (per IP and account, across protocols);
+            // without one, this connection's own doubling delay.
+            long delay = throttle != null ? processor.lastFailurePause().toMillis()
+                    : Math.min(3000, 200L << Math.min(failedLogins++, 4));
             ctx.await(java.util.concurrent.CompletableFuture.runAsync(() -> { },
                     java.util.concurrent.CompletableFuture.delayedExecutor(delay,
                             java.util.concurrent.TimeUnit.MILLISECONDS)),

@@ -59,9 +59,25 @@ final class ImapProcessor {
     private static final long CACHE_BYTES = 16L << 20;
 
     ImapProcessor(Accounts accounts, MaildirStore store, MailboxRegistry registry) {
+        this(accounts, store, registry, org.postroom.auth.AuthThrottle.disabled(), "");
+    }
+
+    ImapProcessor(Accounts accounts, MaildirStore store, MailboxRegistry registry,
+                  org.postroom.auth.AuthThrottle throttle, String peerIp) {
         this.accounts = accounts;
         this.store = store;
         this.registry = registry;
+        this.throttle = throttle;
+        this.peerIp = peerIp;
+    }
+
+    private final org.postroom.auth.AuthThrottle throttle;
+    private final String peerIp;
+    /** The pause the shared throttle asks for before the last failed login is answered. */
+    private java.time.Duration lastFailurePause = java.time.Duration.ZERO;
+
+    java.time.Duration lastFailurePause() {
+        return lastFailurePause;
     }
 
     String account() {
@@ -76,11 +92,19 @@ final class ImapProcessor {
 
     /** LOGIN and AUTHENTICATE PLAIN end here. */
     boolean login(String tag, String user, String password, Responses out) throws IOException {
+        lastFailurePause = java.time.Duration.ZERO;
+        if (throttle.check(peerIp, user) instanceof org.postroom.auth.AuthThrottle.Refused) {
+            // Locked out (shared with SMTP AUTH and POP3): refused without checking the password.
+            out.line(tag + " NO [UNAVAILABLE] Too many failed logins, try again later");
+            return false;
+        }
         Optional<String> who = accounts.authenticate(user, password);
         if (who.isEmpty()) {
+            lastFailurePause = throttle.failed(peerIp, user);
             out.line(tag + " NO [AUTHENTICATIONFAILED] Invalid credentials");
             return false;
         }
+        throttle.succeeded(peerIp, user);
         account = who.get();
         MaildirStore.ensureMaildir(store.inbox(account));
         out.line(tag + " OK [CAPABILITY " + CAPABILITIES + "] Logged in");

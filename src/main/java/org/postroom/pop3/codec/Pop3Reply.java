@@ -63,6 +63,11 @@ public sealed interface Pop3Reply {
         return err("[AUTH] Invalid credentials");
     }
 
+    /** The client's address or the account is locked out after too many failed logins ({@code inbound.auth.*}). */
+    static Status authThrottled() {
+        return err("[SYS/TEMP] Too many failed logins, try again later");
+    }
+
     static Status mailboxInUse() {
         return err("[IN-USE] mailbox locked");
     }

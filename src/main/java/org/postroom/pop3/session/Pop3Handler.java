@@ -1,6 +1,7 @@
 package org.postroom.pop3.session;
 
 import org.apache.pekko.util.ByteString;
+import org.postroom.auth.AuthThrottle;
 import org.postroom.net.ProtocolHandler;
 import org.postroom.net.SessionContext;
 import org.postroom.pop3.codec.Pop3Decoded;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -38,14 +40,29 @@ public final class Pop3Handler implements ProtocolHandler {
     private final Pop3SessionMachine machine;
     private final Deque<Pop3Action> pending = new ArrayDeque<>();
     private MaildropLocks.Lease lease;
+    private final AuthThrottle throttle;
+    private final String peerIp;
 
     public Pop3Handler(Pop3Backend backend) {
         this(backend, "<" + ProcessHandle.current().pid() + "." + System.nanoTime() + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@" + backend.hostname() + ">");
     }
 
+    /** With the engine's shared failed-login throttle, for a client at {@code peerIp}. */
+    public Pop3Handler(Pop3Backend backend, AuthThrottle throttle, String peerIp) {
+        this(backend, "<" + ProcessHandle.current().pid() + "." + System.nanoTime() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@" + backend.hostname() + ">",
+                throttle, peerIp);
+    }
+
     /** With a fixed APOP timestamp (tests). */
     public Pop3Handler(Pop3Backend backend, String apopTimestamp) {
+        this(backend, apopTimestamp, AuthThrottle.disabled(), "");
+    }
+
+    public Pop3Handler(Pop3Backend backend, String apopTimestamp, AuthThrottle throttle, String peerIp) {
+        this.throttle = throttle;
+        this.peerIp = peerIp;
         this.backend = backend;
         this.decoder = new Pop3LineDecoder(backend.policy().maxLineLength());
         this.machine = new Pop3SessionMachine(backend.policy(), backend.hostname(), apopTimestamp);
@@ -143,13 +160,7 @@ public final class Pop3Handler implements ProtocolHandler {
                     CompletableFuture.delayedExecutor(p.duration().toMillis(), TimeUnit.MILLISECONDS));
             ctx.await(later, (v, e) -> { });
         } else if (action instanceof Pop3Action.CheckCredentials c) {
-            ctx.awaitBlocking(() -> backend.authenticator().check(c.login(), c.credentials()),
-                    (account, error) -> {
-                        if (error != null) {
-                            log.warn("POP3 credential check failed for {}", c.login(), error);
-                        }
-                        performFirst(machine.onCredentials(error == null ? account : Optional.empty()));
-                    });
+            checkCredentials(c, ctx);
         } else if (action instanceof Pop3Action.OpenMaildrop o) {
             open(o.account(), ctx);
         } else if (action instanceof Pop3Action.SendMessage m) {
@@ -157,6 +168,41 @@ public final class Pop3Handler implements ProtocolHandler {
         } else if (action instanceof Pop3Action.Commit c) {
             commit(c, ctx);
         }
+    }
+
+    /** The outcome of one credentials check, throttle included. */
+    private record Checked(Optional<String> account, boolean throttled, Duration pause) {}
+
+    /**
+     * Checks credentials through the shared {@link AuthThrottle}: a locked-out IP or account gets
+     * {@code -ERR [SYS/TEMP]} without a check; a failure is answered after the throttle's pause.
+     */
+    private void checkCredentials(Pop3Action.CheckCredentials c, SessionContext ctx) {
+        ctx.awaitBlocking(() -> {
+            String name = c.login();
+            if (throttle.check(peerIp, name) instanceof AuthThrottle.Refused) {
+                return new Checked(Optional.empty(), true, Duration.ZERO);
+            }
+            Optional<String> account = backend.authenticator().check(c.login(), c.credentials());
+            if (account.isPresent()) {
+                throttle.succeeded(peerIp, name);
+                return new Checked(account, false, Duration.ZERO);
+            }
+            return new Checked(account, false, throttle.failed(peerIp, name));
+        }, (checked, error) -> {
+            if (error != null) {
+                log.warn("POP3 credential check failed for {}", c.login(), error);
+                performFirst(machine.onCredentials(Optional.empty()));
+            } else if (checked.throttled()) {
+                performFirst(machine.onAuthThrottled());
+            } else if (!checked.pause().isZero()) {
+                CompletableFuture<Void> later = CompletableFuture.runAsync(() -> { },
+                        CompletableFuture.delayedExecutor(checked.pause().toMillis(), TimeUnit.MILLISECONDS));
+                ctx.await(later, (v, e) -> performFirst(machine.onCredentials(checked.account())));
+            } else {
+                performFirst(machine.onCredentials(checked.account()));
+            }
+        });
     }
 
     private void open(String account, SessionContext ctx) {

@@ -148,6 +148,18 @@ public final class Pop3SessionMachine {
                 new Send(Pop3Reply.loggedIn(t.liveCount(), t.liveSize())));
     }
 
+    /**
+     * The credentials were not checked: the client's address or the account is locked out
+     * ({@link org.postroom.auth.AuthThrottle}). A temporary refusal; the session stays in AUTHORIZATION.
+     */
+    public List<Pop3Action> onAuthThrottled() {
+        if (!(state instanceof Authenticating)) {
+            return List.of();
+        }
+        state = new Authorization(Optional.empty());
+        return List.of(new Send(Pop3Reply.authThrottled()));
+    }
+
     /** The maildrop could not be listed (I/O error); the handler released the lock. */
     public List<Pop3Action> onMaildropFailed() {
         if (!(state instanceof Authenticating)) {

@@ -18,7 +18,22 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         if (code < 200 || code > 599 || lines.isEmpty()) {
             throw new IllegalArgumentException("bad reply " + code + " " + lines);
         }
-        lines = List.copyOf(lines);
+        // Text may echo client input: reply text is printable US-ASCII (RFC 5321 section 4.2), so control
+        // characters (a bare CR, NUL, C1 controls such as NEL) and anything non-ASCII become '?', or one
+        // reply could look like several to a client (found by SmtpServerFuzzTest).
+        lines = lines.stream().map(SmtpReply::printable).toList();
+    }
+
+    private static String printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                StringBuilder sb = new StringBuilder(text.length());
+                text.chars().forEach(ch -> sb.append(ch < 0x20 || ch > 0x7e ? '?' : (char) ch));
+                return sb.toString();
+            }
+        }
+        return text;
     }
 
     public static SmtpReply of(int code, String enhanced, String text) {
@@ -214,6 +229,26 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
 
     public static SmtpReply authBadBase64() {
         return of(501, "5.5.2", "Error: cannot decode response");
+    }
+
+    /** AUTH before STARTTLS where TLS is required for it (RFC 4954 section 6). */
+    public static SmtpReply encryptionRequired() {
+        return of(538, "5.7.11", "Encryption required for requested authentication mechanism");
+    }
+
+    /** MAIL before STARTTLS (and AUTH) on a submission listener that requires TLS (RFC 3207 section 4). */
+    public static SmtpReply startTlsFirst() {
+        return of(530, "5.7.0", "Must issue a STARTTLS command first");
+    }
+
+    /** The client or its account is locked out after too many failed logins ({@code inbound.auth.*}). */
+    public static SmtpReply authThrottled() {
+        return of(454, "4.7.0", "Too many failed authentication attempts, try again later");
+    }
+
+    /** The client talked before the greeting (early talker): sent instead of it, then the connection closes. */
+    public static SmtpReply earlyTalker(String host) {
+        return of(554, "5.5.0", host + " No SMTP service here: client talked before the greeting");
     }
 
     public static SmtpReply authMechanismUnknown() {

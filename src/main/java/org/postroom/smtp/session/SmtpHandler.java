@@ -2,6 +2,7 @@ package org.postroom.smtp.session;
 
 import org.apache.pekko.util.ByteString;
 import org.postroom.auth.Accounts;
+import org.postroom.auth.AuthThrottle;
 import org.postroom.net.ProtocolHandler;
 import org.postroom.net.SessionContext;
 import org.postroom.smtp.codec.DataReceiver;
@@ -10,6 +11,9 @@ import org.postroom.smtp.codec.SmtpCommandParser;
 import org.postroom.smtp.codec.SmtpLineDecoder;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,11 +36,23 @@ public final class SmtpHandler implements ProtocolHandler {
     private final SmtpLineDecoder lines;
     private DataReceiver data;
     private StringBuilder pending;
+    private final AuthThrottle throttle;
+    private final String peerIp;
+    /** False while the greeting waits for {@code greetingDelay}: input then means an early talker. */
+    private boolean greeted;
 
     public SmtpHandler(SmtpSessionConfig config, Accounts accounts, MailAcceptor acceptor, String peerIp) {
+        this(config, accounts, acceptor, peerIp, AuthThrottle.disabled());
+    }
+
+    /** With the engine's shared failed-login throttle ({@code inbound.auth.*}). */
+    public SmtpHandler(SmtpSessionConfig config, Accounts accounts, MailAcceptor acceptor, String peerIp,
+                       AuthThrottle throttle) {
         this.config = config;
         this.accounts = accounts;
         this.acceptor = acceptor;
+        this.peerIp = peerIp;
+        this.throttle = throttle;
         this.machine = new SmtpSessionMachine(config, peerIp);
         this.lines = new SmtpLineDecoder(config.maxLineLength());
     }
@@ -44,12 +60,32 @@ public final class SmtpHandler implements ProtocolHandler {
     @Override
     public void onStart(SessionContext ctx) {
         ctx.setIdleTimeout(config.idleTimeout());
-        perform(machine.start(ctx.tlsAvailable()), ctx);
+        List<SmtpAction> greeting = machine.start(ctx.tlsAvailable(), ctx.isTls());
+        Duration delay = config.greetingDelay();
+        if (delay.isZero() || delay.isNegative()) {
+            greeted = true;
+            perform(greeting, ctx);
+            return;
+        }
+        // Input keeps flowing meanwhile (no await): a byte before the greeting is an early talker.
+        Runnable greet = ctx.callback(() -> {
+            if (!greeted && machine.mode() != SmtpSessionMachine.Mode.CLOSED && !ctx.isClosing()) {
+                greeted = true;
+                perform(greeting, ctx);
+            }
+        });
+        CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(greet);
     }
 
     @Override
     public void onInput(ByteString bytes, SessionContext ctx) {
         if (ctx.isClosing() || machine.mode() == SmtpSessionMachine.Mode.CLOSED) {
+            return;
+        }
+        if (!greeted) {
+            if (!bytes.isEmpty()) {
+                perform(machine.onEarlyTalker(), ctx);
+            }
             return;
         }
         input.append(bytes);
@@ -107,15 +143,47 @@ public final class SmtpHandler implements ProtocolHandler {
                 input.discard();
                 lines.reset();
             } else if (action instanceof SmtpAction.Authenticate auth) {
-                ctx.awaitBlocking(() -> accounts.authenticate(auth.login(), auth.password()),
-                        (Optional<String> address, Throwable error) ->
-                                perform(machine.onAuthResult(error == null ? address : Optional.empty()), ctx));
+                authenticate(auth, ctx);
             } else if (action instanceof SmtpAction.Accept accept) {
                 ctx.awaitBlocking(() -> acceptor.accept(accept.envelope(), accept.message()),
                         (String id, Throwable error) ->
                                 perform(error == null ? machine.onAccepted(id) : machine.onAcceptFailed(), ctx));
             }
         }
+    }
+
+    /** The outcome of one credentials check, throttle included. */
+    private record AuthOutcome(Optional<String> address, boolean throttled, Duration pause) {}
+
+    /**
+     * Checks credentials through the shared {@link AuthThrottle}: a locked-out IP or account gets 454
+     * without a check; a failure is answered after the throttle's growing pause (awaited, not slept).
+     */
+    private void authenticate(SmtpAction.Authenticate auth, SessionContext ctx) {
+        ctx.awaitBlocking(() -> {
+            String account = auth.login();
+            if (throttle.check(peerIp, account) instanceof AuthThrottle.Refused) {
+                return new AuthOutcome(Optional.empty(), true, Duration.ZERO);
+            }
+            Optional<String> address = accounts.authenticate(auth.login(), auth.password());
+            if (address.isPresent()) {
+                throttle.succeeded(peerIp, account);
+                return new AuthOutcome(address, false, Duration.ZERO);
+            }
+            return new AuthOutcome(address, false, throttle.failed(peerIp, account));
+        }, (AuthOutcome outcome, Throwable error) -> {
+            if (error != null) {
+                perform(machine.onAuthResult(Optional.empty()), ctx);
+            } else if (outcome.throttled()) {
+                perform(machine.onAuthThrottled(), ctx);
+            } else if (!outcome.pause().isZero()) {
+                CompletableFuture<Void> later = CompletableFuture.runAsync(() -> { },
+                        CompletableFuture.delayedExecutor(outcome.pause().toMillis(), TimeUnit.MILLISECONDS));
+                ctx.await(later, (v, e) -> perform(machine.onAuthResult(outcome.address()), ctx));
+            } else {
+                perform(machine.onAuthResult(outcome.address()), ctx);
+            }
+        });
     }
 
     private void flush(SessionContext ctx) {

@@ -24,7 +24,17 @@ public record SmtpSessionConfig(
         Duration idleTimeout,
         List<String> localDomains,
         Predicate<String> accountExists,
-        boolean startTls) {
+        boolean startTls,
+        boolean requireTlsForAuth,
+        Duration greetingDelay) {
+
+    /** Without the security policy: AUTH allowed in plaintext, no greeting delay. */
+    public SmtpSessionConfig(SmtpListener listener, String hostname, long maxMessageSize, int maxRecipients,
+                             int maxBadCommands, int maxLineLength, Duration idleTimeout, List<String> localDomains,
+                             Predicate<String> accountExists, boolean startTls) {
+        this(listener, hostname, maxMessageSize, maxRecipients, maxBadCommands, maxLineLength, idleTimeout,
+                localDomains, accountExists, startTls, false, Duration.ZERO);
+    }
 
     /**
      * SMTP command lines (and AUTH lines) are at most this long with their CRLF, whatever
@@ -37,13 +47,27 @@ public record SmtpSessionConfig(
         Settings.InboundSettings in = settings.inbound();
         return new SmtpSessionConfig(listener, settings.hostname(), in.maxMessageSize(), in.maxRecipients(),
                 in.maxBadCommands(), Math.min(in.maxLineLength(), MAX_COMMAND_LINE), in.idleTimeout(), settings.localDomains(),
-                accounts::exists, false);
+                accounts::exists, false,
+                listener.submission() && in.security().msaRequireTlsForAuth(),
+                listener == SmtpListener.SMTP ? in.security().smtpGreetingDelay() : Duration.ZERO);
     }
 
     /** The same, with STARTTLS offered when the listener has a certificate (off by default until the security issue). */
     public SmtpSessionConfig withStartTls(boolean on) {
         return new SmtpSessionConfig(listener, hostname, maxMessageSize, maxRecipients, maxBadCommands, maxLineLength,
-                idleTimeout, localDomains, accountExists, on);
+                idleTimeout, localDomains, accountExists, on, requireTlsForAuth, greetingDelay);
+    }
+
+    /** The same with AUTH refused before STARTTLS ({@code inbound.msa.require-tls-for-auth}). */
+    public SmtpSessionConfig withRequireTlsForAuth(boolean on) {
+        return new SmtpSessionConfig(listener, hostname, maxMessageSize, maxRecipients, maxBadCommands, maxLineLength,
+                idleTimeout, localDomains, accountExists, startTls, on, greetingDelay);
+    }
+
+    /** The same with a pause before the greeting, during which a talking client is dropped. */
+    public SmtpSessionConfig withGreetingDelay(Duration delay) {
+        return new SmtpSessionConfig(listener, hostname, maxMessageSize, maxRecipients, maxBadCommands, maxLineLength,
+                idleTimeout, localDomains, accountExists, startTls, requireTlsForAuth, delay);
     }
 
     public boolean isLocalDomain(String domain) {

@@ -31,8 +31,11 @@ import java.util.OptionalLong;
  * one more ends the session with 421 4.7.0). An idle timeout or shutdown that arrives while a message
  * is being made durable waits for it, so the client still learns its message was taken.
  * STARTTLS (RFC 3207) is offered only when the config allows it ({@code SmtpSessionConfig.startTls})
- * and the listener has a certificate; otherwise it gets 502. Known gap: the MSA does not check that
- * the sender address belongs to the authenticated user, nor require TLS before AUTH.
+ * and the listener has a certificate; otherwise it gets 502. With {@code requireTlsForAuth} (MSA,
+ * {@code inbound.msa.require-tls-for-auth}) AUTH is neither advertised nor accepted before STARTTLS
+ * (538 5.7.11; MAIL gets 530 5.7.0 Must issue a STARTTLS command first). A client that talks before
+ * the greeting gets 554 5.5.0 ({@link #onEarlyTalker}). Known gap: the MSA does not check that the
+ * sender address belongs to the authenticated user.
  */
 public final class SmtpSessionMachine {
 
@@ -154,8 +157,30 @@ public final class SmtpSessionMachine {
 
     /** The connection is open; {@code tlsAvailable}: the listener has a certificate. */
     public List<SmtpAction> start(boolean tlsAvailable) {
+        return start(tlsAvailable, false);
+    }
+
+    /**
+     * The connection is open; {@code tlsActive}: it is an implicit-TLS connection (smtps), so STARTTLS
+     * is not offered and AUTH needs no further encryption.
+     */
+    public List<SmtpAction> start(boolean tlsAvailable, boolean tlsActive) {
         tlsOffered = config.startTls() && tlsAvailable;
+        if (tlsActive) {
+            connection = new Connection(Optional.empty(), false, Optional.empty(), 0, true);
+        }
         return List.of(reply(SmtpReply.greeting(config.hostname())), new SmtpAction.Flush());
+    }
+
+    /** The client sent bytes before the greeting was written (early talker): refuse and close. */
+    public List<SmtpAction> onEarlyTalker() {
+        phase = new Closed();
+        return List.of(reply(SmtpReply.earlyTalker(config.hostname())), new SmtpAction.Close());
+    }
+
+    /** AUTH must wait for STARTTLS on this connection ({@code inbound.msa.require-tls-for-auth}). */
+    private boolean authNeedsTls() {
+        return config.requireTlsForAuth() && !connection.tls();
     }
 
     public List<SmtpAction> start() {
@@ -196,7 +221,7 @@ public final class SmtpSessionMachine {
             return bad(SmtpReply.badSequence("send HELO/EHLO first"));
         }
         if (config.listener().submission() && !verb.allowedBeforeAuth && connection.user().isEmpty()) {
-            return bad(SmtpReply.authRequired());
+            return bad(authNeedsTls() ? SmtpReply.startTlsFirst() : SmtpReply.authRequired());
         }
         if (command instanceof SmtpCommand.Ehlo ehlo) {
             return onEhlo(ehlo);
@@ -257,7 +282,7 @@ public final class SmtpSessionMachine {
         if (tlsOffered && !connection.tls()) {
             extensions.add("STARTTLS");
         }
-        if (config.listener().submission() && connection.user().isEmpty()) {
+        if (config.listener().submission() && connection.user().isEmpty() && !authNeedsTls()) {
             extensions.add("AUTH PLAIN LOGIN");
         }
         return one(SmtpReply.ehlo(config.hostname(), ehlo.domain(), extensions));
@@ -388,6 +413,9 @@ public final class SmtpSessionMachine {
         if (connection.user().isPresent()) {
             return bad(SmtpReply.badSequence("already authenticated"));
         }
+        if (authNeedsTls()) {
+            return bad(SmtpReply.encryptionRequired());
+        }
         if (!(phase instanceof Idle)) {
             return bad(SmtpReply.badSequence("MAIL transaction in progress"));
         }
@@ -475,6 +503,18 @@ public final class SmtpSessionMachine {
             actions.addAll(afterAwait(null));
         }
         return actions;
+    }
+
+    /**
+     * The credentials were not checked: the client's address or the account is locked out after too
+     * many failures ({@link org.postroom.auth.AuthThrottle}). Temporary, so not a bad command.
+     */
+    public List<SmtpAction> onAuthThrottled() {
+        if (!(phase instanceof AuthChecking)) {
+            throw new IllegalStateException("no AUTH in progress: " + phase);
+        }
+        phase = new Idle();
+        return afterAwait(SmtpReply.authThrottled());
     }
 
     // --- Timeout and shutdown -----------------------------------------------------------------
