@@ -29,14 +29,14 @@ if [ $SMOKE = 1 ]; then
   POP3_CLIENTS=${POP3_CLIENTS:-"1 5"}; POP3_MESSAGES=${POP3_MESSAGES:-10}
   IMAP_CLIENTS=${IMAP_CLIENTS:-"1 5"}; IMAP_MESSAGES=${IMAP_MESSAGES:-10}; IMAP_LOGINS=${IMAP_LOGINS:-50}
   IDLE=${IDLE:-200}; IDLE_PEER=${IDLE_PEER:-20}; BUSY_PROBES=${BUSY_PROBES:-50}; LOOP_MESSAGES=${LOOP_MESSAGES:-200}
-  STARTUP_REPS=1; SETTLE=0.5
+  STARTUP_REPS=1; SETTLE=0.5; WARMUP=20
 else
   SMTP_SESSIONS=${SMTP_SESSIONS:-"1 20 100"}; SMTP_MESSAGES=${SMTP_MESSAGES:-4000}; SMTP_MESSAGES_1=${SMTP_MESSAGES_1:-300}
   OUT_CONC=${OUT_CONC:-"1 5 20 30"}; OUT_MESSAGES=${OUT_MESSAGES:-3000}
   POP3_CLIENTS=${POP3_CLIENTS:-"1 10 50"}; POP3_MESSAGES=${POP3_MESSAGES:-100}
   IMAP_CLIENTS=${IMAP_CLIENTS:-"1 10 50"}; IMAP_MESSAGES=${IMAP_MESSAGES:-100}; IMAP_LOGINS=${IMAP_LOGINS:-2000}
   IDLE=${IDLE:-10000}; IDLE_PEER=${IDLE_PEER:-1000}; BUSY_PROBES=${BUSY_PROBES:-2000}; LOOP_MESSAGES=${LOOP_MESSAGES:-20000}
-  STARTUP_REPS=3; SETTLE=2
+  STARTUP_REPS=3; SETTLE=2; WARMUP=1000
 fi
 PASSWORD=bench
 DOMAIN=example.test
@@ -198,6 +198,8 @@ maildir_count() { find "$1" -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2>/
 # smtp-source: messages/s; Load: messages/s and p99 at the same session count.
 smtp_runs() { # PREFIX PORT
   local prefix=$1 port=$2 s m t0 t1 out
+  # Warm-up, not recorded (the JVM's JIT, Postfix's process pool), the same for both servers.
+  load smtp "127.0.0.1:$port" sessions=20 messages="$WARMUP" size=4096 to="bench@$DOMAIN" >/dev/null
   for s in $SMTP_SESSIONS; do
     m=$SMTP_MESSAGES; [ "$s" = 1 ] && m=$SMTP_MESSAGES_1
     t0=$(date +%s%N)
@@ -234,7 +236,7 @@ if wants smtp; then
   pfp=$(free_port)
   postfix_start "$work/postfix" "$pfp" $DOMAIN
   smtp_runs pf "$pfp"
-  expected=$(( SMTP_MESSAGES * ($(wc -w <<<"$SMTP_SESSIONS") - 1) * 2 + SMTP_MESSAGES_1 * 2 ))
+  expected=$(( SMTP_MESSAGES * ($(wc -w <<<"$SMTP_SESSIONS") - 1) * 2 + SMTP_MESSAGES_1 * 2 + WARMUP ))
   for _ in $(seq 1 600); do [ "$(maildir_count "$work/postfix/mail")" -ge "$expected" ] && break; sleep 0.1; done
   echo "  postfix delivered $(maildir_count "$work/postfix/mail") of $expected into the Maildir" >&2
   postfix_stop "$work/postfix"; rm -rf "$work/postfix"
@@ -330,6 +332,7 @@ if wants pop3 || wants imap; then
   for u in $(imap_users | tr , ' '); do cp -r "$work/seed-imap/${u%@*}" "$work/dovecot/mail/$u"; done
   chown -R nobody:nogroup "$work/dovecot/mail"
   if wants pop3; then
+    load pop3 "127.0.0.1:$dp" clients="$POP3_MAX" users="$(pop_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $POP3_CLIENTS; do
       out=$(load pop3 "127.0.0.1:$dp" clients="$c" users="$(pop_users)" password=$PASSWORD rounds=2)
       [ "$(field errors "$out")" = 0 ] || { echo "pop3 errors: $out" >&2; exit 1; }
@@ -337,6 +340,7 @@ if wants pop3 || wants imap; then
     done
   fi
   if wants imap; then
+    load imap "127.0.0.1:$di" clients="$IMAP_MAX" users="$(imap_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $IMAP_CLIENTS; do
       out=$(load imap "127.0.0.1:$di" clients="$c" users="$(imap_users)" password=$PASSWORD rounds=2)
       [ "$(field errors "$out")" = 0 ] || { echo "imap errors: $out" >&2; exit 1; }
@@ -352,6 +356,7 @@ if wants pop3 || wants imap; then
   seed_pr() { mkdir -p "$1"; cp -r "$work/seed-pop/." "$1/"; cp -r "$work/seed-imap/." "$1/"; }
   SEED_POSTROOM=seed_pr postroom_start mailbox ""
   if wants pop3; then
+    load pop3 "127.0.0.1:$pr_pop3" clients="$POP3_MAX" users="$(pop_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $POP3_CLIENTS; do
       out=$(load pop3 "127.0.0.1:$pr_pop3" clients="$c" users="$(pop_users)" password=$PASSWORD rounds=2)
       [ "$(field errors "$out")" = 0 ] || { echo "pop3 errors: $out" >&2; exit 1; }
@@ -359,6 +364,7 @@ if wants pop3 || wants imap; then
     done
   fi
   if wants imap && [ $HAS_IMAP = 1 ]; then
+    load imap "127.0.0.1:$pr_imap" clients="$IMAP_MAX" users="$(imap_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $IMAP_CLIENTS; do
       out=$(load imap "127.0.0.1:$pr_imap" clients="$c" users="$(imap_users)" password=$PASSWORD rounds=2)
       [ "$(field errors "$out")" = 0 ] || { echo "imap errors: $out" >&2; exit 1; }
