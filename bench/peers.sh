@@ -438,6 +438,8 @@ if wants busy; then
   load smtp "127.0.0.1:$pr_smtp" sessions=100 messages=1000000 size=4096 to="bench@$DOMAIN" timeout=120 \
     > "$work/busy-load.out" 2>&1 & bl=$!
   pids+=("$bl")
+  # Probe only once all 100 sessions are in (the limit is reached).
+  for _ in $(seq 1 200); do [ "$(metric 'postroom_sessions_active{kind="smtp"}')" = 100 ] && break; sleep 0.05; done
   sleep $SETTLE
   out=$(load busy "127.0.0.1:$pr_smtp" probes="$BUSY_PROBES" expect=421)
   kill $bl 2>/dev/null || true; wait $bl 2>/dev/null || true
