@@ -213,7 +213,8 @@ smtp_runs() { # PREFIX PORT
   done
 }
 
-echo "== side by side, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "== side by side, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $load_at_start" >&2
 
 # ---------------------------------------------------------------- loopback limit: smtp-source -> smtp-sink
 if wants loopback; then
@@ -458,7 +459,7 @@ result="bench/results/$(date -u +%Y-%m-%dT%H%M).txt"
 {
   echo "Postroom vs. Postfix $(postconf -d -h mail_version 2>/dev/null) / Dovecot $(dovecot --version 2>/dev/null | cut -d' ' -f1)," \
        "$(java -version 2>&1 | head -1 | tr -d '"'), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores," \
-       "load average at the end $(cut -d' ' -f1-3 /proc/loadavg)$([ $SMOKE = 1 ] && echo ', SMOKE counts')"
+       "load average at the start $load_at_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)$([ $SMOKE = 1 ] && echo ', SMOKE counts')"
   echo "Postroom JVM: $POSTROOM_JAVA_OPTS"
   echo
   printf "| %-44s | %10s | %10s | %6s | %-22s |\n" figure Postroom peer ratio target
