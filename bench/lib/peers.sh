@@ -19,6 +19,7 @@ peers_install() {
 }
 
 # dovecot_start DIR POP3_PORT IMAP_PORT USER:PASSWORD...  → Maildirs under DIR/mail/<user>/
+# (DOVECOT_EXTRA: more dovecot.conf text appended, e.g. service settings for a benchmark)
 dovecot_start() {
   local dir=$1 pop3=$2 imap=$3; shift 3
   mkdir -p "$dir/run" "$dir/state" "$dir/mail"
@@ -65,6 +66,7 @@ service imap-login {
 protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
 }
+${DOVECOT_EXTRA:-}
 CONF
   dovecot -c "$dir/dovecot.conf"
   local i
@@ -92,7 +94,8 @@ dovecot_deliver() {
 }
 
 # postfix_start DIR PORT DOMAIN  → a receiving Postfix on 127.0.0.1:PORT keeping mail for DOMAIN in
-# DIR/mail/ (one Maildir for every recipient), relaying nothing.
+# DIR/mail/ (one Maildir for every recipient), relaying nothing. POSTFIX_EXTRA: more main.cf lines
+# (later lines win), e.g. a relayhost for the outbound benchmark.
 postfix_start() {
   local dir=$1 port=$2 domain=$3
   mkdir -p "$dir/conf" "$dir/queue" "$dir/data" "$dir/mail"
@@ -123,6 +126,7 @@ maillog_file = $dir/maillog
 maillog_file_prefixes = /tmp, /var, /work, /dev/stdout
 alias_maps =
 alias_database =
+${POSTFIX_EXTRA:-}
 CONF
   sed -e "s/^smtp      inet/127.0.0.1:$port inet/" /etc/postfix/master.cf > "$dir/conf/master.cf"
   grep -q "^127.0.0.1:$port inet" "$dir/conf/master.cf" || {
