@@ -1,12 +1,11 @@
 package org.postroom.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /**
@@ -30,111 +29,88 @@ public final class QueueCommand implements Callable<Integer> {
 
     @Command(name = "list", description = "Every queued message: id, size, age, attempts, next attempt, sender, "
             + "and each recipient with its state.")
-    static final class ListCmd implements Callable<Integer> {
-        @Mixin
-        AdminClient.ConfigOption options;
-        @Spec
-        CommandSpec spec;
+    static final class ListCmd extends AdminCommand {
+        String method() {
+            return "GET";
+        }
 
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            return AdminClient.run(spec.commandLine().getErr(), () -> {
-                AdminClient.Answer a = AdminClient.expectOk(AdminClient.call(options.config, "GET", "/queue"));
-                out.print(QueueTables.list(a.body()));
-                out.flush();
-                return 0;
-            });
+        String path() {
+            return "/queue";
+        }
+
+        String render(JsonNode a) {
+            return QueueTables.list(a);
         }
     }
 
     @Command(name = "show", description = "One message: envelope, per-recipient state and last error, headers.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        AdminClient.ConfigOption options;
-        @Spec
-        CommandSpec spec;
+    static final class Show extends AdminCommand {
         @Parameters(paramLabel = "ID", description = "Queue id (from queue list)")
         String id;
 
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            return AdminClient.run(spec.commandLine().getErr(), () -> {
-                AdminClient.Answer a = AdminClient.expectOk(AdminClient.call(options.config, "GET", "/queue/" + path(id)));
-                out.print(QueueTables.show(a.body()));
-                out.flush();
-                return 0;
-            });
+        String method() {
+            return "GET";
+        }
+
+        String path() {
+            return "/queue/" + encode(id);
+        }
+
+        String render(JsonNode a) {
+            return QueueTables.show(a);
         }
     }
 
     @Command(name = "flush", description = "Make every deferred recipient ready now and start a delivery cycle.")
-    static final class Flush implements Callable<Integer> {
-        @Mixin
-        AdminClient.ConfigOption options;
-        @Spec
-        CommandSpec spec;
+    static final class Flush extends AdminCommand {
+        String method() {
+            return "POST";
+        }
 
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            return AdminClient.run(spec.commandLine().getErr(), () -> {
-                AdminClient.Answer a = AdminClient.expectOk(AdminClient.call(options.config, "POST", "/queue/flush"));
-                out.printf("Queue flushed: %d deferred recipient(s) of %d message(s) made ready; delivery started.%n",
-                        a.body().path("recipients").asInt(), a.body().path("messages").asInt());
-                out.flush();
-                return 0;
-            });
+        String path() {
+            return "/queue/flush";
+        }
+
+        String render(JsonNode a) {
+            return String.format("Queue flushed: %d deferred recipient(s) of %d message(s) made ready; delivery started.%n",
+                    a.path("recipients").asInt(), a.path("messages").asInt());
         }
     }
 
     @Command(name = "retry", description = "Try this message now.")
-    static final class Retry implements Callable<Integer> {
-        @Mixin
-        AdminClient.ConfigOption options;
-        @Spec
-        CommandSpec spec;
+    static final class Retry extends AdminCommand {
         @Parameters(paramLabel = "ID", description = "Queue id")
         String id;
 
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            return AdminClient.run(spec.commandLine().getErr(), () -> {
-                AdminClient.Answer a = AdminClient.expectOk(
-                        AdminClient.call(options.config, "POST", "/queue/" + path(id) + "/retry"));
-                out.printf("%s: %d recipient(s) to be tried now.%n", id, a.body().path("recipients").asInt());
-                out.flush();
-                return 0;
-            });
+        String method() {
+            return "POST";
+        }
+
+        String path() {
+            return "/queue/" + encode(id) + "/retry";
+        }
+
+        String render(JsonNode a) {
+            return String.format("%s: %d recipient(s) to be tried now.%n", id, a.path("recipients").asInt());
         }
     }
 
     @Command(name = "delete", description = "Remove this message from the spool for good, without a bounce.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        AdminClient.ConfigOption options;
-        @Spec
-        CommandSpec spec;
+    static final class Delete extends AdminCommand {
         @Parameters(paramLabel = "ID", description = "Queue id")
         String id;
 
-        @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            return AdminClient.run(spec.commandLine().getErr(), () -> {
-                AdminClient.Answer a = AdminClient.expectOk(AdminClient.call(options.config, "DELETE", "/queue/" + path(id)));
-                out.printf("%s: deleted (%d undelivered recipient(s) dropped, no bounce).%n", id,
-                        a.body().path("recipientsDropped").asInt());
-                out.flush();
-                return 0;
-            });
+        String method() {
+            return "DELETE";
         }
-    }
 
-    /** An id as one path segment (anything odd is refused by the engine as unknown). */
-    static String path(String id) {
-        return java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8);
+        String path() {
+            return "/queue/" + encode(id);
+        }
+
+        String render(JsonNode a) {
+            return String.format("%s: deleted (%d undelivered recipient(s) dropped, no bounce).%n", id,
+                    a.path("recipientsDropped").asInt());
+        }
     }
 }

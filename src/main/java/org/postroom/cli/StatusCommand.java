@@ -2,35 +2,27 @@ package org.postroom.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code postroom status}: the running engine's sessions, queue and delivery figures as a table. */
 @Command(name = "status", description = "Print the running engine's sessions, queue and delivery figures.")
-public final class StatusCommand implements Callable<Integer> {
-    @Mixin
-    AdminClient.ConfigOption options;
+public final class StatusCommand extends AdminCommand {
+    String method() {
+        return "GET";
+    }
 
-    @Spec
-    CommandSpec spec;
+    String path() {
+        return "/status";
+    }
 
-    @Override
-    public Integer call() {
-        return AdminClient.run(spec.commandLine().getErr(), () -> {
-            AdminClient.Answer answer = AdminClient.expectOk(AdminClient.call(options.config, "GET", "/status"));
-            spec.commandLine().getOut().print(render(answer.body()));
-            spec.commandLine().getOut().flush();
-            return 0;
-        });
+    String render(JsonNode status) {
+        return renderTable(status);
     }
 
     /** Renders the /status JSON as a readable table. */
-    static String render(JsonNode status) {
+    static String renderTable(JsonNode status) {
         StringBuilder out = new StringBuilder();
         out.append("Postroom on ").append(status.path("hostname").asText()).append("\n\n");
         out.append(String.format("%-10s %8s %8s %8s %10s %10s%n", "SESSIONS", "ACTIVE", "LIMIT", "PEAK", "ACCEPTED", "REFUSED"));

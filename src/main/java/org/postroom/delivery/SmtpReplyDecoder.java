@@ -16,6 +16,8 @@ import java.util.Optional;
  */
 public final class SmtpReplyDecoder {
     private static final int MAX_LINE = 65536;
+    /** Most lines in one multi-line reply: a remote server cannot make the client hoard memory. */
+    static final int MAX_REPLY_LINES = 1000;
 
     public static final class ProtocolError extends Exception {
         ProtocolError(String message) {
@@ -94,6 +96,9 @@ public final class SmtpReplyDecoder {
             throw new ProtocolError("reply code changed inside a multi-line reply: " + abbreviate(l));
         }
         pendingCode = code;
+        if (pendingLines.size() >= MAX_REPLY_LINES) {
+            throw new ProtocolError("multi-line reply longer than " + MAX_REPLY_LINES + " lines");
+        }
         pendingLines.add(l.length() > 4 ? l.substring(4) : "");
         boolean last = l.length() == 3 || l.charAt(3) == ' ';
         if (!last) {
