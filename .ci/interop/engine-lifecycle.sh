@@ -51,6 +51,11 @@ set +e; java -jar "$jar" reload 2> reload.err; code=$?; set -e
 cp good.conf conf/postroom.conf
 [ "$code" = 2 ] && grep -q "inbound.imap.max-sessions" reload.err
 java -jar "$jar" status | grep -qE "^imap +0 +50 "
+# SIGHUP re-reads the file too.
+sed -i 's/pop3 { bind = "127.0.0.1", port = 2110, max-sessions = 50 }/pop3 { bind = "127.0.0.1", port = 2110, max-sessions = 9 }/' conf/postroom.conf
+kill -HUP "$pid"
+for _ in $(seq 1 50); do java -jar "$jar" status | grep -qE "^pop3 +0 +9 " && break; sleep 0.2; done
+java -jar "$jar" status | grep -qE "^pop3 +0 +9 " || { echo "SIGHUP did not reload"; cat engine.log; exit 1; }
 echo "reload OK"
 
 # An open session at SIGTERM hears 421 and the engine exits 0.

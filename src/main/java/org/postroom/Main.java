@@ -67,6 +67,8 @@ public final class Main implements Callable<Integer> {
         org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Main.class);
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                // The JVM's signal thread has no context class loader; HOCON and Pekko look resources up there.
+                Thread.currentThread().setContextClassLoader(Main.class.getClassLoader());
                 try {
                     Engine.ReloadResult r = engine.reload();
                     log.info("SIGHUP: configuration reloaded{}", r.restartNeeded().isEmpty() ? ""

@@ -55,7 +55,8 @@ public final class ConfigLoader {
             return ConfigFactory.defaultOverrides()
                     .withFallback(fileConfig)
                     .withFallback(ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), PEKKO_DEFAULTS))
-                    .withFallback(ConfigFactory.defaultReference())
+                    // Explicit class loader: a reload may run on a thread without a context class loader (SIGHUP).
+                    .withFallback(ConfigFactory.defaultReference(ConfigLoader.class.getClassLoader()))
                     .resolve();
         } catch (ConfigException e) {
             throw new ConfigError("config", e.getMessage());

@@ -301,8 +301,15 @@ class ImapHandlerTest {
         assertContains(s.feed("a3 COPY 1 Archive/2026\r\n"), "a3 OK [COPYUID ");
         Path inboxCur = fx.store.inbox("alice@example.test").resolve("cur");
         String secondBase;
+        // The second message's file, found by its content (Maildir names do not sort by delivery order).
         try (var files = Files.list(inboxCur)) {
-            secondBase = files.map(p -> p.getFileName().toString()).sorted().reduce((a, b) -> b).orElseThrow();
+            secondBase = files.filter(p -> {
+                try {
+                    return Files.readString(p).contains("Subject: two\n");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).map(p -> p.getFileName().toString()).findFirst().orElseThrow();
             secondBase = secondBase.substring(0, secondBase.indexOf(':'));
         }
         String move = s.feed("a4 UID MOVE 2 Archive/2026\r\n");
