@@ -16,7 +16,10 @@ import java.util.function.BiConsumer;
 /**
  * A {@link SessionContext} without a socket, for driving a {@link ProtocolHandler} in unit tests the
  * way the session actor does: one call at a time, awaited work completed after the handler returns,
- * then {@link ProtocolHandler#onResume}. Output is collected as text.
+ * then {@link ProtocolHandler#onResume}. Output is collected as text. {@link #withTls} gives it a
+ * certificate: {@link #startTls} is then allowed, input fed while the switch is pending is dropped (as
+ * the session actor does), and {@link #tlsHandshake} completes it and calls
+ * {@link ProtocolHandler#onTlsStarted}.
  */
 public final class FakeSessionContext implements SessionContext {
     private final ProtocolHandler handler;
@@ -27,6 +30,9 @@ public final class FakeSessionContext implements SessionContext {
     private int awaiting;
     private boolean closing;
     private Duration idleTimeout;
+    private boolean tlsAvailable;
+    private boolean tls;
+    private boolean tlsStarting;
 
     public FakeSessionContext(ProtocolHandler handler, String kind) {
         this(handler, new ConnectionInfo(kind, "test-1",
@@ -51,7 +57,7 @@ public final class FakeSessionContext implements SessionContext {
     }
 
     public String feed(byte[] bytes) {
-        if (!closing) {
+        if (!closing && !tlsStarting) {
             handler.onInput(ByteString.fromArray(bytes), this);
             settle();
         }
@@ -177,5 +183,49 @@ public final class FakeSessionContext implements SessionContext {
                 callbacks.add(action);
             }
         };
+    }
+
+    /** This connection's listener has a certificate: STARTTLS may be offered. */
+    public FakeSessionContext withTls() {
+        tlsAvailable = true;
+        return this;
+    }
+
+    @Override
+    public boolean tlsAvailable() {
+        return tlsAvailable;
+    }
+
+    @Override
+    public boolean isTls() {
+        return tls || tlsStarting;
+    }
+
+    @Override
+    public void startTls() {
+        if (!tlsAvailable) {
+            throw new IllegalStateException("TLS is not configured");
+        }
+        if (tls || tlsStarting) {
+            throw new IllegalStateException("TLS already active");
+        }
+        tlsStarting = true;
+    }
+
+    /** True while a switch was asked for and the handshake has not happened. */
+    public boolean tlsPending() {
+        return tlsStarting;
+    }
+
+    /** Completes the handshake; returns what the handler sent then. */
+    public String tlsHandshake() {
+        if (!tlsStarting) {
+            throw new IllegalStateException("no STARTTLS pending");
+        }
+        tlsStarting = false;
+        tls = true;
+        handler.onTlsStarted(this, null);
+        settle();
+        return takeOutput();
     }
 }

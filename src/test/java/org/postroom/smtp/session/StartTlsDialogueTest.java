@@ -5,7 +5,7 @@ import org.postroom.auth.Accounts;
 import org.postroom.config.Settings;
 import org.postroom.smtp.SmtpTestSupport;
 import org.postroom.smtp.SmtpTestSupport.RecordingAcceptor;
-import org.postroom.smtp.TlsFakeContext;
+import org.postroom.net.FakeSessionContext;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,18 +16,18 @@ import static org.postroom.smtp.SmtpTestSupport.crlf;
 class StartTlsDialogueTest {
     private final RecordingAcceptor acceptor = new RecordingAcceptor();
 
-    private TlsFakeContext session(boolean startTls) {
+    private FakeSessionContext session(boolean startTls) {
         Settings settings = SmtpTestSupport.settings();
         Accounts accounts = new Accounts(settings.accounts());
         SmtpHandler handler = new SmtpHandler(
                 SmtpSessionConfig.from(settings, accounts, SmtpListener.SMTP).withStartTls(startTls), accounts,
                 acceptor, "127.0.0.1");
-        return new TlsFakeContext(handler, "smtp");
+        return new FakeSessionContext(handler, "smtp").withTls();
     }
 
     @Test
     void startTlsShouldNotBeOfferedByDefaultEvenWithACertificate() {
-        TlsFakeContext s = session(false);
+        FakeSessionContext s = session(false);
         s.start();
         assertFalse(s.feed("EHLO c\r\n").contains("STARTTLS"));
         assertEquals("502 5.5.1 Error: command not implemented\r\n", s.feed("STARTTLS\r\n"));
@@ -36,7 +36,7 @@ class StartTlsDialogueTest {
 
     @Test
     void plaintextPipelinedBehindStartTlsShouldBeDropped() {
-        TlsFakeContext s = session(true);
+        FakeSessionContext s = session(true);
         s.start();
         assertTrue(s.feed("EHLO c\r\n").contains("250 STARTTLS\r\n"));
         assertEquals("220 2.0.0 Ready to start TLS\r\n",
