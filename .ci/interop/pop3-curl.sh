@@ -4,47 +4,9 @@
 # Needs target/postroom.jar (built by `mvn verify`), java, curl, python3 (to find free ports).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v curl >/dev/null 2>&1 || { export DEBIAN_FRONTEND=noninteractive; apt-get update -q; apt-get install -y -q curl; }
-
-work=$(mktemp -d)
-pid=""
-cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; return 0; }
-trap cleanup EXIT
-
-read -r pop3 admin < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-cat > "$work/postroom.conf" <<CONF
-postroom {
-  hostname = "mail.example.test"
-  data-dir = "$work/data"
-  local-domains = ["example.test"]
-  accounts = [ { address = "demo@example.test", password = "demo" } ]
-  inbound {
-    smtp.enabled = false
-    msa.enabled = false
-    imap.enabled = false
-    pop3 { bind = "127.0.0.1", port = $pop3 }
-  }
-  multipop.interval = 1 hour
-  admin { bind = "127.0.0.1", port = $admin }
-}
-CONF
-
-# A message delivered the Maildir way (tmp, then rename into new), as any MDA would.
-maildir="$work/data/mail/example.test/demo"
-mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
-name="1700000000.M1P1Q1.interop"
-printf 'From: carol@example.test\nTo: demo@example.test\nSubject: curl interop\n\nHello over POP3.\n.a dotted line\n' > "$maildir/tmp/$name"
-mv "$maildir/tmp/$name" "$maildir/new/$name"
-
-java -jar target/postroom.jar --config "$work/postroom.conf" > "$work/engine.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-  if curl -s --max-time 2 "http://127.0.0.1:$admin/status" >/dev/null 2>&1; then break; fi
-  sleep 0.2
-done
+source .ci/interop/lib/one-listener.sh
+start_one_listener pop3 'From: carol@example.test\nTo: demo@example.test\nSubject: curl interop\n\nHello over POP3.\n.a dotted line\n'
+pop3="$port"
 
 url="pop3://127.0.0.1:$pop3"
 auth=(--user demo@example.test:demo --max-time 20 -s -S)
