@@ -9,6 +9,7 @@ import org.postroom.admin.AdminServer;
 import org.postroom.config.Settings;
 import org.postroom.metrics.Metrics;
 import org.postroom.queue.OutboundSpool;
+import org.postroom.store.DeliveryJournal;
 import org.postroom.tls.ServerTls;
 import org.postroom.tls.TlsSettings;
 
@@ -71,15 +72,25 @@ public final class Engine implements AutoCloseable {
         metrics.sessions("multipop").setLimit(settings.multipop().maxSessions());
         OutboundSpool spool = OutboundWiring.spool(settings, metrics);
         ServerTls tls = loadTls(root, settings);
+        DeliveryJournal journal = openJournal(root, settings);
         Duration grace = new org.postroom.config.ConfigReader(root.getConfig("postroom"), "").duration("shutdown-grace");
         // The session phase of Pekko's coordinated shutdown must outlast the grace it waits for.
         root = root.withValue("pekko.coordinated-shutdown.phases.service-requests-done.timeout",
                 com.typesafe.config.ConfigValueFactory.fromAnyRef((grace.toMillis() + 3000) + " ms"));
         CompletableFuture<EngineGuardian.Started> started = new CompletableFuture<>();
         ActorSystem<EngineGuardian.Command> system = ActorSystem.create(
-                EngineGuardian.create(settings, metrics, spool, tls, grace, started), "postroom",
+                EngineGuardian.create(settings, metrics, spool, journal, tls, grace, started), "postroom",
                 org.postroom.metrics.actors.ActorMetrics.systemConfig(root));
         org.postroom.metrics.actors.ActorMetrics.install(system, metrics);
+        if (journal != null) {
+            // After the sessions are gone: a clean stop leaves nothing to replay.
+            CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+                    "close-journal", () -> {
+                        closeJournal(journal);
+                        return CompletableFuture.completedFuture(Done.getInstance());
+                    });
+            system.getWhenTerminated().thenRun(() -> closeJournal(journal));
+        }
         try {
             EngineGuardian.Started s = started.get(30, TimeUnit.SECONDS);
             AdminServer admin = null;
@@ -119,6 +130,29 @@ public final class Engine implements AutoCloseable {
         } catch (TimeoutException | InterruptedException e) {
             terminate(system);
             throw new EngineStartException("engine did not start within 30 seconds", e);
+        }
+    }
+
+    private static DeliveryJournal openJournal(Config root, Settings settings) {
+        DeliveryJournal.Options options = DeliveryJournal.Options.from(root);
+        if (!options.enabled()) {
+            return null;
+        }
+        try {
+            return DeliveryJournal.open(settings.dataDir().resolve("journal"), settings.dataDir().resolve("mail"),
+                    options);
+        } catch (IOException e) {
+            throw new EngineStartException("store.journal: cannot open or replay "
+                    + settings.dataDir().resolve("journal").toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeJournal(DeliveryJournal journal) {
+        try {
+            journal.close();
+        } catch (IOException e) {
+            org.slf4j.LoggerFactory.getLogger(Engine.class).error("journal: final checkpoint failed ({}); "
+                    + "the next start replays it", e.toString());
         }
     }
 

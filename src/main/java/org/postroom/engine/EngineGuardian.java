@@ -87,18 +87,20 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
     private final List<java.util.function.Consumer<Settings>> reloadListeners = new ArrayList<>();
 
     public static Behavior<Command> create(Settings settings, Metrics metrics, OutboundSpool spool,
+                                           org.postroom.store.DeliveryJournal journal,
                                            ServerTls tls, Duration shutdownGrace, CompletableFuture<Started> started) {
-        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, tls, shutdownGrace, started));
+        return Behaviors.setup(ctx -> new EngineGuardian(ctx, settings, metrics, spool, journal, tls, shutdownGrace, started));
     }
 
     private EngineGuardian(ActorContext<Command> ctx, Settings settings, Metrics metrics, OutboundSpool spool,
+                           org.postroom.store.DeliveryJournal journal,
                            ServerTls tls, Duration shutdownGrace, CompletableFuture<Started> started) {
         super(ctx);
         this.shutdownGrace = shutdownGrace;
         this.started = started;
         Executor blocking = ctx.getSystem().dispatchers()
                 .lookup(DispatcherSelector.fromConfig("postroom-blocking-dispatcher"));
-        MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname());
+        MaildirStore store = new MaildirStore(settings.dataDir().resolve("mail"), settings.hostname(), journal);
         this.services = new EngineServices(settings, new Accounts(settings.accounts()), store, spool, metrics,
                 ctx.getSystem(), blocking, tls);
         metrics.addStatusSection("auth", services.authThrottle()::status);

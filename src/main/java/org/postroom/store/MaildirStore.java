@@ -32,10 +32,25 @@ public final class MaildirStore {
     private final String hostname;
     private final MailboxWatchers watchers = new MailboxWatchers();
     private final DirectorySync directorySync = new DirectorySync();
+    private final DeliveryJournal journal;
 
     public MaildirStore(Path mailRoot, String hostname) {
+        this(mailRoot, hostname, null);
+    }
+
+    /**
+     * With a {@link DeliveryJournal}, INBOX deliveries are made durable by the journal's group commit
+     * and written into the Maildir without fsyncs; without one (null), each is fsynced on its own.
+     */
+    public MaildirStore(Path mailRoot, String hostname, DeliveryJournal journal) {
         this.root = mailRoot;
         this.hostname = hostname.replace('/', '_').replace(':', '_');
+        this.journal = journal;
+    }
+
+    /** The delivery journal, or null. */
+    public DeliveryJournal journal() {
+        return journal;
     }
 
     public Path root() {
@@ -76,9 +91,77 @@ public final class MaildirStore {
      * Returns the path of the new file.
      */
     public Path deliver(String address, byte[] messageLf) throws IOException {
-        Path file = deliverInto(inbox(address), messageLf, "new", "");
-        watchers.notifyChanged(address.toLowerCase(Locale.ROOT));
-        return file;
+        return deliver(List.of(address), messageLf).get(0);
+    }
+
+    /**
+     * Delivers one message (LF line ends) into several accounts' INBOXes, durably (one journal commit
+     * for all of them when journaled), and notifies watchers. Returns the new files in order.
+     */
+    public List<Path> deliver(List<String> addresses, byte[] messageLf) throws IOException {
+        List<Path> files = new ArrayList<>(addresses.size());
+        if (journal == null || messageLf.length > journal.maxRecordData()) {
+            for (String address : addresses) {
+                files.add(deliverInto(inbox(address), messageLf, "new", ""));
+                watchers.notifyChanged(address.toLowerCase(Locale.ROOT));
+            }
+            return files;
+        }
+        List<DeliveryJournal.Receipt> receipts = new ArrayList<>(addresses.size());
+        try {
+            for (String address : addresses) {
+                Path target = inbox(address).resolve("new").resolve(uniqueName(messageLf));
+                receipts.add(journal.append(target, messageLf));
+                files.add(target);
+            }
+            // Appended in order by this thread: the last one durable means all are.
+            journal.awaitDurable(receipts.get(receipts.size() - 1));
+        } catch (IOException | RuntimeException e) {
+            for (int i = 0; i < receipts.size(); i++) {
+                journal.materialized(receipts.get(i), files.get(i), false);
+            }
+            throw e;
+        }
+        IOException failure = null;
+        for (int i = 0; i < receipts.size(); i++) {
+            Path target = files.get(i);
+            boolean ok = false;
+            try {
+                if (failure == null) {
+                    writeUnsynced(target.getParent().getParent(), target, messageLf);
+                    ok = true;
+                }
+            } catch (IOException e) {
+                failure = e;
+            } finally {
+                // A failed write is redone by the journal's checkpointer: the record is already durable.
+                journal.materialized(receipts.get(i), target, ok);
+            }
+            if (ok) {
+                watchers.notifyChanged(addresses.get(i).toLowerCase(Locale.ROOT));
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return files;
+    }
+
+    /** tmp/ then a rename into place, no fsync: the journal record already makes it durable. */
+    private static void writeUnsynced(Path maildir, Path target, byte[] messageLf) throws IOException {
+        Path tmp = maildir.resolve("tmp").resolve(target.getFileName());
+        try (FileChannel ch = openNew(maildir, tmp)) {
+            ByteBuffer buf = ByteBuffer.wrap(messageLf);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        }
+        try {
+            move(tmp, target);
+        } catch (NoSuchFileException e) {
+            ensureMaildir(maildir);
+            move(tmp, target);
+        }
     }
 
     /**

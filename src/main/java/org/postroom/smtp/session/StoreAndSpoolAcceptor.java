@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -42,9 +43,7 @@ public final class StoreAndSpoolAcceptor implements MailAcceptor {
         if (!envelope.localRecipients().isEmpty()) {
             byte[] returnPath = ("Return-Path: <" + envelope.sender() + ">\r\n").getBytes(StandardCharsets.US_ASCII);
             byte[] lf = MaildirStore.crlfToLf(concat(returnPath, traced));
-            for (String rcpt : envelope.localRecipients()) {
-                store.deliver(rcpt, lf);
-            }
+            store.deliver(List.copyOf(envelope.localRecipients()), lf);
         }
         if (!envelope.remoteRecipients().isEmpty()) {
             if (spool == null) {

@@ -1,0 +1,203 @@
+package org.postroom.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The delivery journal without sockets: a "crash" is {@link DeliveryJournal#abandon} (no final checkpoint)
+ * followed by damage a power loss could do to files written without fsync, then a new {@link
+ * DeliveryJournal#open} on the same directory.
+ */
+class DeliveryJournalTest {
+    private static final String ALICE = "alice@example.test";
+    private static final String BOB = "bob@example.test";
+    /** Segments never sealed by the timer during a test: only by filling up or by checkpoint(). */
+    private static final DeliveryJournal.Options NO_TIMER =
+            new DeliveryJournal.Options(true, 64 * 1024, 2, Duration.ofHours(1));
+
+    @TempDir
+    Path dir;
+
+    private Path journalDir() {
+        return dir.resolve("journal");
+    }
+
+    private Path mail() {
+        return dir.resolve("mail");
+    }
+
+    private static byte[] message(int n, int size) {
+        StringBuilder b = new StringBuilder("Subject: message " + n + "\n\n");
+        while (b.length() < size) {
+            b.append("line of message ").append(n).append('\n');
+        }
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void deliveryWritesTheMaildirFileRightAway() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        List<Path> files = store.deliver(List.of(ALICE, BOB), message(1, 500));
+        assertEquals(2, files.size());
+        assertArrayEquals(message(1, 500), Files.readAllBytes(files.get(0)));
+        assertArrayEquals(message(1, 500), Files.readAllBytes(files.get(1)));
+        assertEquals(store.inbox(BOB).resolve("new"), files.get(1).getParent());
+        journal.close();
+        assertEquals(0, DeliveryJournal.open(journalDir(), mail(), NO_TIMER).replayed(), "a clean stop leaves nothing");
+    }
+
+    @Test
+    void aCrashReplaysFilesLostEmptiedOrMovedWithoutDuplicates() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        Path emptied = store.deliver(ALICE, message(1, 700));
+        Path lost = store.deliver(ALICE, message(2, 700));
+        Path read = store.deliver(ALICE, message(3, 700));
+        journal.abandon();
+
+        // What a power loss can leave of files written without fsync, and a reader's move to cur/.
+        Files.write(emptied, new byte[0]);
+        Files.delete(lost);
+        Path cur = read.getParent().getParent().resolve("cur").resolve(read.getFileName() + ":2,S");
+        Files.move(read, cur);
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(3, reopened.replayed());
+        assertArrayEquals(message(1, 700), Files.readAllBytes(emptied));
+        assertArrayEquals(message(2, 700), Files.readAllBytes(lost));
+        assertArrayEquals(message(3, 700), Files.readAllBytes(cur));
+        assertFalse(Files.exists(read), "a message a reader moved to cur/ is not delivered again");
+        try (Stream<Path> s = Files.list(store.inbox(ALICE).resolve("new"))) {
+            assertEquals(2, s.count());
+        }
+        reopened.close();
+        assertEquals(0, DeliveryJournal.open(journalDir(), mail(), NO_TIMER).replayed());
+    }
+
+    @Test
+    void checkpointedDeliveriesAreNotReplayed() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        Path deleted = store.deliver(ALICE, message(1, 300));
+        journal.checkpoint();
+        Files.delete(deleted); // the owner deleted it (POP3 DELE) after the checkpoint
+        Path after = store.deliver(ALICE, message(2, 300));
+        journal.abandon();
+        Files.delete(after);
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(1, reopened.replayed());
+        assertFalse(Files.exists(deleted));
+        assertArrayEquals(message(2, 300), Files.readAllBytes(after));
+        reopened.close();
+    }
+
+    @Test
+    void segmentsAreReusedAndOnlyTheRecordsAfterTheLastCheckpointReplay() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        List<Path> delivered = new ArrayList<>();
+        for (int i = 0; i < 120; i++) { // ≈ 240 KiB through two 64 KiB segments: several rounds of reuse
+            delivered.add(store.deliver(ALICE, message(i, 2000)));
+        }
+        journal.abandon();
+        for (Path p : delivered) {
+            Files.delete(p);
+        }
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        int replayed = reopened.replayed();
+        assertTrue(replayed > 0 && replayed < 60, "replayed " + replayed);
+        // Exactly the newest deliveries come back, with their bytes; older ones stay as the owner left them.
+        for (int i = 0; i < delivered.size(); i++) {
+            boolean expected = i >= delivered.size() - replayed;
+            assertEquals(expected, Files.exists(delivered.get(i)), "message " + i);
+            if (expected) {
+                assertArrayEquals(message(i, 2000), Files.readAllBytes(delivered.get(i)));
+            }
+        }
+        reopened.close();
+    }
+
+    @Test
+    void aTornRecordEndsTheReplay() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        Path first = store.deliver(ALICE, message(1, 400));
+        Path second = store.deliver(ALICE, message(2, 400));
+        journal.abandon();
+        Files.delete(first);
+        Files.delete(second);
+        // Damage the last byte of the second record (as a write torn by a power loss would).
+        Path segment = journalDir().resolve("segment-0.log");
+        long firstLength = 24 + mail().relativize(first).toString().length() + 400L;
+        long secondEnd = firstLength + 24 + mail().relativize(second).toString().length() + 400L;
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {'#'}), secondEnd - 1);
+        }
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(1, reopened.replayed());
+        assertArrayEquals(message(1, 400), Files.readAllBytes(first));
+        assertFalse(Files.exists(second));
+        reopened.close();
+    }
+
+    @Test
+    void concurrentDeliveriesShareCommitsAndAllArrive() throws Exception {
+        DeliveryJournal.Options options = new DeliveryJournal.Options(true, 256 * 1024, 3, Duration.ofMillis(50));
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), options);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<Path>> futures = new ArrayList<>();
+        for (int i = 0; i < 800; i++) {
+            int n = i;
+            futures.add(pool.submit(() -> store.deliver(n % 2 == 0 ? ALICE : BOB, message(n, 1500))));
+        }
+        List<Path> files = Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < futures.size(); i++) {
+            Path p = futures.get(i).get();
+            assertArrayEquals(message(i, 1500), Files.readAllBytes(p));
+            files.add(p);
+        }
+        pool.shutdown();
+        assertEquals(800, files.stream().distinct().count());
+        journal.close();
+        assertEquals(0, DeliveryJournal.open(journalDir(), mail(), options).replayed());
+    }
+
+    @Test
+    void largeMessagesBypassTheJournalAndAreFsyncedDirectly() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        byte[] big = message(1, (int) journal.maxRecordData() + 1);
+        Path file = store.deliver(ALICE, big);
+        assertArrayEquals(big, Files.readAllBytes(file));
+        journal.abandon();
+        Files.delete(file);
+        assertEquals(0, DeliveryJournal.open(journalDir(), mail(), NO_TIMER).replayed(),
+                "a direct delivery has no journal record");
+    }
+}
