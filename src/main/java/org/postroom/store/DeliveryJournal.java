@@ -504,7 +504,7 @@ public final class DeliveryJournal implements AutoCloseable {
         } catch (NoSuchFileException e) {
             // A reader moved it to cur/ (with flags) or deleted it already.
             Path maildir = file.getParent().getParent();
-            Path moved = inCur(maildir, file.getFileName().toString(), null);
+            Path moved = inCur(maildir, baseName(file), null);
             if (moved != null) {
                 try (FileChannel ch = FileChannel.open(moved, StandardOpenOption.READ)) {
                     ch.force(true);
@@ -682,7 +682,7 @@ public final class DeliveryJournal implements AutoCloseable {
             throw new IOException("journal record points outside the mail root: " + r.path());
         }
         Path maildir = target.getParent().getParent();
-        String base = target.getFileName().toString();
+        String base = baseName(target);
         Path existing = Files.exists(target) ? target : inCur(maildir, base, curIndex);
         if (existing != null && sameContent(existing, r.data())) {
             return null;

@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Maildir++ sub-folders ({@code .Sent}, {@code .Archive.2024}) for IMAP. Thread-safe; every method
  * blocks on file I/O, so callers run it on the blocking dispatcher.
  *
- * <p>Delivery is the Maildir way: write into {@code tmp/}, fsync the file, rename into {@code new/},
- * fsync {@code new/}. A crash at any point leaves either no message or a complete one in {@code new/}
+ * <p>With a {@link DeliveryJournal}, a delivery's record is made durable in the journal first, then the file
+ * is written into {@code tmp/} and renamed into {@code new/} (or {@code cur/}) without fsyncs. Without one
+ * (and for messages too big for it), delivery is the Maildir way: write into {@code tmp/}, fsync the file,
+ * rename into {@code new/}, fsync {@code new/}. A crash at any point leaves either no message or a complete one in {@code new/}
  * (a stray file in {@code tmp/} at most). File names carry {@code ,S=} (size with LF line ends, as
  * stored) and {@code ,W=} (size with CRLF, as POP3 and IMAP count it).
  */
@@ -102,29 +104,41 @@ public final class MaildirStore {
         List<Path> files = new ArrayList<>(addresses.size());
         if (journal == null || messageLf.length > journal.maxRecordData()) {
             for (String address : addresses) {
-                files.add(deliverInto(inbox(address), messageLf, "new", ""));
+                files.add(deliverDirect(inbox(address), messageLf, "new", ""));
                 watchers.notifyChanged(address.toLowerCase(Locale.ROOT));
             }
             return files;
         }
-        List<DeliveryJournal.Receipt> receipts = new ArrayList<>(addresses.size());
+        List<Path> targets = new ArrayList<>(addresses.size());
+        for (String address : addresses) {
+            targets.add(inbox(address).resolve("new").resolve(uniqueName(messageLf)));
+        }
+        writeJournaled(targets, messageLf, i -> watchers.notifyChanged(addresses.get(i).toLowerCase(Locale.ROOT)));
+        return targets;
+    }
+
+    /**
+     * Journal first (one group commit for all targets), then each file without fsync. {@code written} is
+     * told the index of every file in place.
+     */
+    private void writeJournaled(List<Path> targets, byte[] messageLf, java.util.function.IntConsumer written)
+            throws IOException {
+        List<DeliveryJournal.Receipt> receipts = new ArrayList<>(targets.size());
         try {
-            for (String address : addresses) {
-                Path target = inbox(address).resolve("new").resolve(uniqueName(messageLf));
+            for (Path target : targets) {
                 receipts.add(journal.append(target, messageLf));
-                files.add(target);
             }
             // Appended in order by this thread: the last one durable means all are.
             journal.awaitDurable(receipts.get(receipts.size() - 1));
         } catch (IOException | RuntimeException e) {
             for (int i = 0; i < receipts.size(); i++) {
-                journal.materialized(receipts.get(i), files.get(i), false);
+                journal.materialized(receipts.get(i), targets.get(i), false);
             }
             throw e;
         }
         IOException failure = null;
         for (int i = 0; i < receipts.size(); i++) {
-            Path target = files.get(i);
+            Path target = targets.get(i);
             boolean ok = false;
             try {
                 if (failure == null) {
@@ -138,13 +152,12 @@ public final class MaildirStore {
                 journal.materialized(receipts.get(i), target, ok);
             }
             if (ok) {
-                watchers.notifyChanged(addresses.get(i).toLowerCase(Locale.ROOT));
+                written.accept(i);
             }
         }
         if (failure != null) {
             throw failure;
         }
-        return files;
     }
 
     /** tmp/ then a rename into place, no fsync: the journal record already makes it durable. */
@@ -169,6 +182,16 @@ public final class MaildirStore {
      * suffix such as ":2,S"), and returns its path. Used by delivery, IMAP APPEND and COPY.
      */
     public Path deliverInto(Path maildir, byte[] messageLf, String subdir, String infoSuffix) throws IOException {
+        if (journal != null && messageLf.length <= journal.maxRecordData()) {
+            Path target = maildir.resolve(subdir).resolve(uniqueName(messageLf) + infoSuffix);
+            writeJournaled(List.of(target), messageLf, i -> { });
+            return target;
+        }
+        return deliverDirect(maildir, messageLf, subdir, infoSuffix);
+    }
+
+    /** The Maildir way with its own fsyncs (file, then directory), no journal. */
+    private Path deliverDirect(Path maildir, byte[] messageLf, String subdir, String infoSuffix) throws IOException {
         String name = uniqueName(messageLf);
         Path tmp = maildir.resolve("tmp").resolve(name);
         try (FileChannel ch = openNew(maildir, tmp)) {

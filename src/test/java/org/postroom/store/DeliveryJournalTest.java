@@ -97,6 +97,31 @@ class DeliveryJournalTest {
     }
 
     @Test
+    void anImapAppendIntoCurWithFlagsIsReplayedUnderItsFlagsAndNotTwiceAfterAFlagChange() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        Path sent = store.folder(ALICE, "Sent");
+        Path lost = store.deliverInto(sent, message(1, 600), "cur", ":2,S");
+        Path flagged = store.deliverInto(sent, message(2, 600), "cur", ":2,S");
+        assertEquals(sent.resolve("cur"), lost.getParent());
+        journal.abandon();
+        Files.delete(lost);
+        String name = flagged.getFileName().toString();
+        Path reflagged = flagged.resolveSibling(name.substring(0, name.indexOf(':')) + ":2,FS");
+        Files.move(flagged, reflagged); // a STORE +FLAGS (\Flagged) renames the file
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(2, reopened.replayed());
+        assertArrayEquals(message(1, 600), Files.readAllBytes(lost));
+        assertArrayEquals(message(2, 600), Files.readAllBytes(reflagged));
+        assertFalse(Files.exists(flagged));
+        try (Stream<Path> s = Files.list(sent.resolve("cur"))) {
+            assertEquals(2, s.count());
+        }
+        reopened.close();
+    }
+
+    @Test
     void checkpointedDeliveriesAreNotReplayed() throws IOException {
         DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
         MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
