@@ -73,6 +73,9 @@ public final class Engine implements AutoCloseable {
         OutboundSpool spool = OutboundWiring.spool(settings, metrics);
         ServerTls tls = loadTls(root, settings);
         DeliveryJournal journal = openJournal(root, settings);
+        if (journal != null) {
+            metrics.bind(journal::bindMetrics);
+        }
         Duration grace = new org.postroom.config.ConfigReader(root.getConfig("postroom"), "").duration("shutdown-grace");
         // The session phase of Pekko's coordinated shutdown must outlast the grace it waits for.
         root = root.withValue("pekko.coordinated-shutdown.phases.service-requests-done.timeout",

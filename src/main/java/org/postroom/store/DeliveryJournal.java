@@ -106,6 +106,7 @@ public final class DeliveryJournal implements AutoCloseable {
         int pending;
         boolean failed;
         long startedNanos;
+        boolean ready;
         final List<Path> written = new ArrayList<>();
 
         Segment(int index, Path path, FileChannel channel) {
@@ -138,8 +139,13 @@ public final class DeliveryJournal implements AutoCloseable {
 
     private final Thread checkpointer;
 
+    // Counters for /metrics: records per commit shows how much the group commit shares.
+    private final java.util.concurrent.atomic.AtomicLong recordCount = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong commitCount = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong checkpointCount = new java.util.concurrent.atomic.AtomicLong();
+
     private DeliveryJournal(Path dir, Path mailRoot, Options options, boolean syncfs, Segment[] segments,
-                            long lastGeneration) {
+                            long lastGeneration) throws IOException {
         this.dir = dir;
         this.mailRoot = mailRoot;
         this.options = options;
@@ -165,21 +171,14 @@ public final class DeliveryJournal implements AutoCloseable {
             throw new IllegalArgumentException("a journal needs at least 2 segments");
         }
         Files.createDirectories(dir);
-        boolean created = false;
         Segment[] segments = new Segment[options.segments()];
         for (int i = 0; i < segments.length; i++) {
             Path p = dir.resolve("segment-" + i + ".log");
-            boolean fresh = !Files.exists(p) || Files.size(p) < options.segmentSize();
             FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            if (fresh) {
-                preallocate(ch, options.segmentSize());
-                created = true;
-            }
             segments[i] = new Segment(i, p, ch);
-        }
-        if (created) {
-            MaildirStore.fsyncDirectory(dir);
+            // Preallocated when first used, so a first start writes one segment, not all of them.
+            segments[i].ready = ch.size() >= options.segmentSize();
         }
         long checkpoint = readCheckpoint(dir);
         Recovery recovery = recover(segments, checkpoint, mailRoot);
@@ -202,6 +201,23 @@ public final class DeliveryJournal implements AutoCloseable {
     /** Records replayed by {@link #open} (0 after a clean stop). */
     public int replayed() {
         return replayed;
+    }
+
+    /** Registers postroom_journal_{records,commits,checkpoints}_total and postroom_journal_replayed. */
+    public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.records", recordCount,
+                java.util.concurrent.atomic.AtomicLong::get)
+                .description("Deliveries appended to the journal").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.commits", commitCount,
+                java.util.concurrent.atomic.AtomicLong::get)
+                .description("Journal fdatasyncs (group commits); records / commits = deliveries per fsync")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.checkpoints", checkpointCount,
+                java.util.concurrent.atomic.AtomicLong::get)
+                .description("Journal segments checkpointed (their Maildir files synced) and reused").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("postroom.journal.replayed", this, j -> j.replayed)
+                .description("Deliveries replayed from the journal at start (non-zero after an unclean stop)")
+                .register(registry);
     }
 
     /** The largest message this journal takes; larger ones go the direct, fsynced way. */
@@ -234,6 +250,7 @@ public final class DeliveryJournal implements AutoCloseable {
             }
             s.position = at;
             s.pending++;
+            recordCount.incrementAndGet();
             return new Receipt(s, ++appendedSequence);
         }
     }
@@ -267,6 +284,7 @@ public final class DeliveryJournal implements AutoCloseable {
         boolean ok = false;
         try {
             channel.force(false);
+            commitCount.incrementAndGet();
             ok = true;
         } finally {
             synchronized (syncLock) {
@@ -381,7 +399,12 @@ public final class DeliveryJournal implements AutoCloseable {
         current = startSegment(free.poll());
     }
 
-    private Segment startSegment(Segment s) {
+    private Segment startSegment(Segment s) throws IOException {
+        if (!s.ready) {
+            preallocate(s.channel, options.segmentSize());
+            MaildirStore.fsyncDirectory(dir);
+            s.ready = true;
+        }
         s.generation = ++lastGeneration;
         s.position = 0;
         s.pending = 0;
@@ -443,6 +466,7 @@ public final class DeliveryJournal implements AutoCloseable {
             try {
                 makeDurable(batch);
                 writeCheckpoint(dir, batch.get(batch.size() - 1).generation);
+                checkpointCount.addAndGet(batch.size());
                 synchronized (appendLock) {
                     for (Segment s : batch) {
                         sealed.remove(s);

@@ -37,6 +37,8 @@ public final class TestEngine implements AutoCloseable {
             outbound { delivery-interval = 1 hour, dns.servers = ["127.0.0.1:9"] }
             multipop { interval = 1 hour }
             admin { bind = "127.0.0.1", port = 0 }
+            # Small journal segments: dozens of test engines each preallocate one; big messages go direct.
+            store.journal.segment-size = 1 MiB
             """;
 
     private final Engine engine;

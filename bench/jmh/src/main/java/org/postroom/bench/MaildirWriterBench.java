@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
+import org.postroom.store.DeliveryJournal;
 import org.postroom.store.MaildirStore;
 
 import java.io.IOException;
@@ -23,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Maildir writer: the CPU part (CRLF to LF, the unique name with its ,S= and ,W= sizes) and a whole
  * durable delivery (tmp write, fsync, rename, shared directory fsync) into a temp dir on the data disk
- * ({@code -Dbench.dir=...}, default java.io.tmpdir), from 1 and from 16 threads (group commit).
+ * ({@code -Dbench.dir=...}, default java.io.tmpdir), from 1 and from 16 threads (group commit), each the
+ * direct way (file and directory fsync per message) and through the delivery journal (one shared
+ * fdatasync of the log, files written without fsync, checkpointed by syncfs in the background).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -33,6 +36,8 @@ public class MaildirWriterBench {
     private byte[] crlf;
     private byte[] lf;
     private MaildirStore store;
+    private MaildirStore journaled;
+    private DeliveryJournal journal;
     private Path root;
 
     @Setup(Level.Trial)
@@ -46,11 +51,14 @@ public class MaildirWriterBench {
         lf = MaildirStore.crlfToLf(crlf);
         root = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir"))),
                 "maildir-bench");
-        store = new MaildirStore(root, "bench.example.test");
+        store = new MaildirStore(root.resolve("direct"), "bench.example.test");
+        journal = DeliveryJournal.open(root.resolve("journal"), root.resolve("journaled"), DeliveryJournal.Options.defaults());
+        journaled = new MaildirStore(root.resolve("journaled"), "bench.example.test", journal);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
+        journal.close();
         try (var paths = Files.walk(root)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
@@ -76,5 +84,17 @@ public class MaildirWriterBench {
     @Threads(16)
     public Path deliverFsynced16Threads() throws IOException {
         return store.deliver("bench@example.test", lf);
+    }
+
+    @Benchmark
+    @Threads(1)
+    public Path deliverJournaled1Thread() throws IOException {
+        return journaled.deliver("bench@example.test", lf);
+    }
+
+    @Benchmark
+    @Threads(16)
+    public Path deliverJournaled16Threads() throws IOException {
+        return journaled.deliver("bench@example.test", lf);
     }
 }
