@@ -127,6 +127,7 @@ public final class DeliveryJournal implements AutoCloseable {
     private final ArrayDeque<Segment> free = new ArrayDeque<>();
     private final ArrayDeque<Segment> sealed = new ArrayDeque<>();
     private Segment current;
+    private boolean rolling;
     private long lastGeneration;
     private long appendedSequence;
     private boolean closed;
@@ -143,6 +144,9 @@ public final class DeliveryJournal implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong recordCount = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong commitCount = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong checkpointCount = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong stallNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong checkpointNanos = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong commitNanos = new java.util.concurrent.atomic.AtomicLong();
 
     private DeliveryJournal(Path dir, Path mailRoot, Options options, boolean syncfs, Segment[] segments,
                             long lastGeneration) throws IOException {
@@ -215,6 +219,14 @@ public final class DeliveryJournal implements AutoCloseable {
         io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.checkpoints", checkpointCount,
                 java.util.concurrent.atomic.AtomicLong::get)
                 .description("Journal segments checkpointed (their Maildir files synced) and reused").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.commit.seconds", commitNanos,
+                n -> n.get() / 1e9).description("Time spent in the journal's fdatasyncs").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.checkpoint.seconds", checkpointNanos,
+                n -> n.get() / 1e9).description("Time spent making checkpointed segments' Maildir files durable")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("postroom.journal.stall.seconds", stallNanos,
+                n -> n.get() / 1e9).description("Time deliveries waited for a free segment (checkpoints behind)")
+                .register(registry);
         io.micrometer.core.instrument.Gauge.builder("postroom.journal.replayed", this, j -> j.replayed)
                 .description("Deliveries replayed from the journal at start (non-zero after an unclean stop)")
                 .register(registry);
@@ -236,9 +248,7 @@ public final class DeliveryJournal implements AutoCloseable {
             throw new IllegalArgumentException("record larger than " + maxRecordData() + " bytes");
         }
         synchronized (appendLock) {
-            if (closed) {
-                throw new IOException("journal closed");
-            }
+            awaitCurrent();
             if (current.position + length > options.segmentSize()) {
                 roll();
             }
@@ -277,14 +287,19 @@ public final class DeliveryJournal implements AutoCloseable {
         long target;
         FileChannel channel;
         synchronized (appendLock) {
-            // Records of older segments were forced when their segment was sealed.
+            // Records of older segments were forced when their segment was sealed (and with no current
+            // segment, a roll is waiting for a free one: everything appended is in sealed segments).
             target = appendedSequence;
-            channel = current.channel;
+            channel = current == null ? null : current.channel;
         }
         boolean ok = false;
         try {
-            channel.force(false);
-            commitCount.incrementAndGet();
+            if (channel != null) {
+                long t0 = System.nanoTime();
+                channel.force(false);
+                commitNanos.addAndGet(System.nanoTime() - t0);
+                commitCount.incrementAndGet();
+            }
             ok = true;
         } finally {
             synchronized (syncLock) {
@@ -316,6 +331,7 @@ public final class DeliveryJournal implements AutoCloseable {
     /** Seals the current segment (if it holds records) and waits until everything sealed is checkpointed. */
     public void checkpoint() throws IOException {
         synchronized (appendLock) {
+            awaitCurrent();
             if (current.position > 0) {
                 roll();
             }
@@ -373,10 +389,33 @@ public final class DeliveryJournal implements AutoCloseable {
 
     // --- appending ---
 
-    /** Caller holds appendLock. Forces the current segment, seals it and starts the next free one. */
+    /** Caller holds appendLock: returns with a current segment (starting one if a roll left none). */
+    private void awaitCurrent() throws IOException {
+        while (current == null) {
+            if (closed) {
+                throw new IOException("journal closed");
+            }
+            if (!rolling) {
+                startNext();
+            } else {
+                try {
+                    appendLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted waiting for a free journal segment");
+                }
+            }
+        }
+        if (closed) {
+            throw new IOException("journal closed");
+        }
+    }
+
+    /** Caller holds appendLock and a current segment: forces and seals it, then starts the next free one. */
     private void roll() throws IOException {
         Segment old = current;
         old.channel.force(false);
+        current = null;
         long through = appendedSequence;
         synchronized (syncLock) {
             durableSequence = Math.max(durableSequence, through);
@@ -384,19 +423,37 @@ public final class DeliveryJournal implements AutoCloseable {
         }
         sealed.add(old);
         appendLock.notifyAll();
-        while (free.isEmpty()) {
-            if (closed) {
-                throw new IOException("journal closed");
+        startNext();
+    }
+
+    /** Caller holds appendLock and no current segment. Waits for a free segment (backpressure) and starts it. */
+    private void startNext() throws IOException {
+        rolling = true;
+        long waitStart = System.nanoTime();
+        try {
+            while (free.isEmpty()) {
+                if (closed) {
+                    throw new IOException("journal closed");
+                }
+                try {
+                    appendLock.wait(); // the checkpointer is behind
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted waiting for a free journal segment");
+                }
             }
+            stallNanos.addAndGet(System.nanoTime() - waitStart);
+            Segment next = free.poll();
             try {
-                // Backpressure: the checkpointer is behind.
-                appendLock.wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted waiting for a free journal segment");
+                current = startSegment(next);
+            } catch (IOException e) {
+                free.addFirst(next);
+                throw e;
             }
+        } finally {
+            rolling = false;
+            appendLock.notifyAll();
         }
-        current = startSegment(free.poll());
     }
 
     private Segment startSegment(Segment s) throws IOException {
@@ -439,7 +496,7 @@ public final class DeliveryJournal implements AutoCloseable {
                     }
                     // An idle segment with records is sealed after the interval, so the crash window stays short.
                     // (Never waiting for a free segment here: this thread is the one that frees them.)
-                    if (current.position > 0 && !free.isEmpty()
+                    if (current != null && current.position > 0 && !free.isEmpty()
                             && System.nanoTime() - current.startedNanos >= intervalNanos) {
                         try {
                             roll();
@@ -464,7 +521,9 @@ public final class DeliveryJournal implements AutoCloseable {
                 }
             }
             try {
+                long t0 = System.nanoTime();
                 makeDurable(batch);
+                checkpointNanos.addAndGet(System.nanoTime() - t0);
                 writeCheckpoint(dir, batch.get(batch.size() - 1).generation);
                 checkpointCount.addAndGet(batch.size());
                 synchronized (appendLock) {

@@ -192,7 +192,7 @@ class DeliveryJournalTest {
 
     @Test
     void concurrentDeliveriesShareCommitsAndAllArrive() throws Exception {
-        DeliveryJournal.Options options = new DeliveryJournal.Options(true, 256 * 1024, 3, Duration.ofMillis(50));
+        DeliveryJournal.Options options = new DeliveryJournal.Options(true, 64 * 1024, 2, Duration.ofMillis(50)); // many rolls, backpressure
         DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), options);
         MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
         ExecutorService pool = Executors.newFixedThreadPool(16);
