@@ -7,6 +7,7 @@
 #   bench/peers.sh            the full run (≈ 10 minutes on 2 cores)
 #   bench/peers.sh --smoke    tiny counts, seconds: proves the harness works (CI: .ci/interop/bench-smoke.sh)
 #   ONLY="smtp pop3" bench/peers.sh    a subset of: loopback smtp outbound pop3 imap idle busy startup
+#   PR_CONF='store.journal.enabled = false' bench/peers.sh    extra HOCON (inside postroom {}) for every engine
 #
 # Prints the table and writes it to bench/results/<date>.txt (git-ignored). Postroom runs from
 # target/postroom.jar (built if missing) with $POSTROOM_JAVA_OPTS (default: the flags documented in
@@ -147,6 +148,7 @@ postroom {
   }
   admin.port = $pr_admin
   $extra
+  ${PR_CONF:-}
 }
 CONF
   [ -n "${SEED_POSTROOM:-}" ] && $SEED_POSTROOM "$dir/data/mail/$DOMAIN"
