@@ -28,6 +28,7 @@ public final class FakeSessionContext implements SessionContext {
     private final Deque<Runnable> completions = new ArrayDeque<>();
     private final Deque<Runnable> callbacks = new ArrayDeque<>();
     private int awaiting;
+    private int blockingCalls;
     private boolean closing;
     private Duration idleTimeout;
     private boolean tlsAvailable;
@@ -101,6 +102,11 @@ public final class FakeSessionContext implements SessionContext {
         return b;
     }
 
+    /** How many times the handler went to the blocking pool ({@link #awaitBlocking}) so far. */
+    public int blockingCalls() {
+        return blockingCalls;
+    }
+
     public Duration idleTimeout() {
         return idleTimeout;
     }
@@ -157,6 +163,7 @@ public final class FakeSessionContext implements SessionContext {
 
     @Override
     public <T> void awaitBlocking(Callable<T> work, BiConsumer<T, Throwable> then) {
+        blockingCalls++;
         CompletableFuture<T> f = new CompletableFuture<>();
         try {
             f.complete(work.call());

@@ -173,9 +173,26 @@ public final class FolderIndex {
     private long scannedNew = -1;
     private long scannedAt;
 
+    /**
+     * How long a directory must have been unchanged before an unchanged modification time is
+     * trusted. A change made within the same timestamp tick as the one last seen leaves the time as
+     * it was, so the time must be older than the filesystem's tick. File systems with sub-second
+     * times (ext4, XFS, Btrfs, tmpfs: the kernel's coarse clock, a few ms per tick) get
+     * {@value #FINE_STABLE_MILLIS} ms; whole-second ones (FAT, ext3, some network shares)
+     * {@value #COARSE_STABLE_MILLIS} ms. Dovecot uses one second for the same check.
+     */
+    static final long FINE_STABLE_MILLIS = 100;
+    static final long COARSE_STABLE_MILLIS = 2000;
+
+    /** The stability window for directories with these modification times (nanoseconds). */
+    static long stableMillis(long curNanos, long newNanos) {
+        boolean fine = curNanos % 1_000_000_000L != 0 && newNanos % 1_000_000_000L != 0;
+        return fine ? FINE_STABLE_MILLIS : COARSE_STABLE_MILLIS;
+    }
+
     private long mtime(String sub) {
         try {
-            return Files.getLastModifiedTime(dir.resolve(sub)).toMillis();
+            return Files.getLastModifiedTime(dir.resolve(sub)).to(java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (IOException e) {
             return -1;
         }
@@ -184,7 +201,7 @@ public final class FolderIndex {
     /**
      * Re-reads {@code new/} and {@code cur/}: assigns UIDs to new messages, drops vanished ones. The
      * scan is skipped when neither directory changed since the last one and both had been stable for
-     * two seconds before it (so a change in the same timestamp tick cannot hide).
+     * {@link #stableMillis} before it (so a change in the same timestamp tick cannot hide).
      */
     public synchronized void refresh() throws IOException {
         load();
@@ -192,7 +209,7 @@ public final class FolderIndex {
         long nw = mtime("new");
         long now = System.currentTimeMillis();
         if (cur >= 0 && nw >= 0 && cur == scannedCur && nw == scannedNew
-                && scannedAt - Math.max(cur, nw) > 2000) {
+                && scannedAt - Math.max(cur, nw) / 1_000_000L > stableMillis(cur, nw)) {
             return;
         }
         scannedCur = cur;

@@ -5,10 +5,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one {@link FolderIndex} per Maildir folder that every IMAP session of a listener shares, so
- * concurrent sessions agree on UIDs and flags and serialise their writes on the index's lock.
+ * concurrent sessions agree on UIDs and flags and serialise their writes on the index's lock; and
+ * the {@link MessageSummaries} they share.
  */
 public final class MailboxRegistry {
     private final ConcurrentHashMap<Path, FolderIndex> indexes = new ConcurrentHashMap<>();
+    private final MessageSummaries summaries = new MessageSummaries();
+
+    /** The header blocks and envelopes the sessions of this listener share (see {@link MessageSummaries}). */
+    public MessageSummaries summaries() {
+        return summaries;
+    }
 
     public FolderIndex open(Path folderDir) {
         return indexes.computeIfAbsent(folderDir.toAbsolutePath().normalize(), FolderIndex::new);

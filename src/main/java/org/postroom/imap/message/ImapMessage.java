@@ -21,11 +21,11 @@ import static org.postroom.imap.codec.ImapStrings.string;
  */
 public final class ImapMessage {
     private final byte[] crlf;
-    private final MimePart root;
+    /** Parsed on first use: BODY[] and RFC822 of the whole message need no MIME tree. */
+    private MimePart root;
 
     public ImapMessage(byte[] crlf) {
         this.crlf = crlf;
-        this.root = MimePart.parse(crlf);
     }
 
     public byte[] bytes() {
@@ -33,13 +33,21 @@ public final class ImapMessage {
     }
 
     public MimePart root() {
+        if (root == null) {
+            root = MimePart.parse(crlf);
+        }
         return root;
+    }
+
+    /** True once the MIME tree was built (tests). */
+    boolean isParsed() {
+        return root != null;
     }
 
     // ---- ENVELOPE
 
     public String envelope() {
-        return envelope(root);
+        return envelope(root());
     }
 
     static String envelope(MimePart m) {
@@ -63,7 +71,7 @@ public final class ImapMessage {
 
     public String bodyStructure(boolean extensible) {
         StringBuilder sb = new StringBuilder();
-        structure(root, extensible, sb);
+        structure(root(), extensible, sb);
         return sb.toString();
     }
 
@@ -155,9 +163,12 @@ public final class ImapMessage {
 
     /** The bytes a body section names (before any partial range); empty when the part does not exist. */
     public byte[] section(BodySection s) {
-        MimePart target = root;
+        if (s.part().isEmpty() && s.text() == SectionText.ALL) {
+            return crlf; // BODY[]: the whole message, no MIME tree needed
+        }
+        MimePart target = root();
         for (int n : s.part()) {
-            if (target != root && target.isMessage() && target.message != null) {
+            if (target != root() && target.isMessage() && target.message != null) {
                 target = target.message;
             }
             if (target.isMultipart()) {
@@ -176,7 +187,7 @@ public final class ImapMessage {
         if (text == SectionText.MIME) {
             return slice(target.start, target.bodyStart);
         }
-        MimePart msg = s.part().isEmpty() ? root : target.isMessage() ? target.message : null;
+        MimePart msg = s.part().isEmpty() ? root() : target.isMessage() ? target.message : null;
         if (msg == null) {
             return new byte[0];
         }
@@ -230,6 +241,6 @@ public final class ImapMessage {
 
     /** Text of all headers of the top-level message (for SEARCH). */
     public List<String[]> topHeaders() {
-        return new ArrayList<>(root.headers);
+        return new ArrayList<>(root().headers);
     }
 }

@@ -12,6 +12,7 @@ import org.postroom.imap.mailbox.MailboxNames;
 import org.postroom.imap.mailbox.MailboxRegistry;
 import org.postroom.imap.mailbox.MaildirFlags;
 import org.postroom.imap.mailbox.MessageRecord;
+import org.postroom.imap.mailbox.MessageSummaries;
 import org.postroom.imap.message.ImapMessage;
 import org.postroom.store.MaildirStore;
 
@@ -584,6 +585,25 @@ final class ImapProcessor {
         return m;
     }
 
+    /**
+     * The message's header block and ENVELOPE from the listener's shared {@link MessageSummaries};
+     * read (or taken from this session's cache) and remembered the first time.
+     */
+    private MessageSummaries.Summary summary(MessageRecord r) {
+        FolderIndex index = selected.index;
+        return registry.summaries().get(MessageSummaries.key(index.dir(), r.file()), k -> {
+            ImapMessage m = cache.get(index.dir() + "#" + r.uid());
+            if (m == null) {
+                try {
+                    m = new ImapMessage(MaildirStore.lfToCrlf(readLf(index, r)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return new MessageSummaries.Summary(MessageSummaries.headerOf(m.bytes()), m.envelope());
+        });
+    }
+
     private void expungeDeleted(SequenceSet uidSet, Responses out) throws IOException {
         List<Long> doomed = new ArrayList<>();
         long maxUid = selected.maxUid();
@@ -603,6 +623,7 @@ final class ImapProcessor {
 
     private String search(ImapCommand.Search c, Responses out) throws IOException {
         StringBuilder sb = new StringBuilder("* SEARCH");
+        boolean body = SearchEvaluator.needsBody(c.key());
         int exists = selected.exists();
         long maxUid = selected.maxUid();
         for (int msn = 1; msn <= exists; msn++) {
@@ -612,7 +633,7 @@ final class ImapProcessor {
                 continue;
             }
             SearchEvaluator.Candidate cand = new SearchEvaluator.Candidate(msn, exists, maxUid, r,
-                    selected.isRecent(uid), () -> load(r));
+                    selected.isRecent(uid), body ? () -> load(r) : () -> new ImapMessage(summary(r).header()));
             if (SearchEvaluator.matches(c.key(), cand)) {
                 sb.append(' ').append(c.uid() ? uid : msn);
             }
@@ -688,7 +709,12 @@ final class ImapProcessor {
             }
             if (needsContent(atts)) {
                 try {
-                    load(r); // before the first byte of this answer, so a vanished file is skipped cleanly
+                    // before the first byte of this answer, so a vanished file is skipped cleanly
+                    if (needsBody(atts)) {
+                        load(r);
+                    } else {
+                        summary(r);
+                    }
                 } catch (UncheckedIOException e) {
                     if (e.getCause() instanceof NoSuchFileException) {
                         f.vanished = true;
@@ -722,6 +748,16 @@ final class ImapProcessor {
         return f.vanished ? "NO Some messages were expunged by another session" : "OK " + f.command.name() + " completed";
     }
 
+    /** Like {@link #needsContent} without ENVELOPE, which the shared summaries answer. */
+    private static boolean needsBody(List<FetchAttribute> atts) {
+        for (FetchAttribute a : atts) {
+            if (a != FetchAttribute.Simple.ENVELOPE && needsContent(List.of(a))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean needsContent(List<FetchAttribute> atts) {
         for (FetchAttribute a : atts) {
             if (a instanceof BodySection || a == FetchAttribute.Simple.ENVELOPE || a == FetchAttribute.Simple.BODY
@@ -747,7 +783,7 @@ final class ImapProcessor {
                 case FLAGS -> out.text("FLAGS " + SelectedMailbox.flagList(selected.flags(uid)));
                 case INTERNALDATE -> out.text("INTERNALDATE " + ImapStrings.internalDate(r.internalDate()));
                 case RFC822_SIZE -> out.text("RFC822.SIZE " + r.size());
-                case ENVELOPE -> out.text("ENVELOPE " + load(r).envelope());
+                case ENVELOPE -> out.text("ENVELOPE " + summary(r).envelope());
                 case BODYSTRUCTURE -> out.text("BODYSTRUCTURE " + load(r).bodyStructure(true));
                 case BODY -> out.text("BODY " + load(r).bodyStructure(false));
                 case RFC822 -> literal("RFC822", load(r).bytes(), out);

@@ -31,6 +31,26 @@ final class SearchEvaluator {
     private SearchEvaluator() {
     }
 
+    /**
+     * True when {@code key} looks into a message's body (BODY, TEXT); every other content criterion
+     * needs the header block only, which the session can answer from {@code MessageSummaries}.
+     */
+    static boolean needsBody(SearchKey key) {
+        if (key instanceof SearchKey.Body || key instanceof SearchKey.Text) {
+            return true;
+        }
+        if (key instanceof SearchKey.And and) {
+            return and.keys().stream().anyMatch(SearchEvaluator::needsBody);
+        }
+        if (key instanceof SearchKey.Or or) {
+            return needsBody(or.left()) || needsBody(or.right());
+        }
+        if (key instanceof SearchKey.Not not) {
+            return needsBody(not.key());
+        }
+        return false;
+    }
+
     static boolean matches(SearchKey key, Candidate c) {
         if (key instanceof SearchKey.All) {
             return true;

@@ -47,6 +47,8 @@ public final class Pop3MessageEncoder {
     private static List<ByteString> encode(String statusText, byte[] message, OptionalInt bodyLines) {
         List<ByteString> chunks = new ArrayList<>();
         ByteStringBuilder out = new ByteStringBuilder();
+        // Room for the CRLFs of lines of ~64 bytes and a few doubled dots: one buffer, no regrowth copies.
+        out.sizeHint(Math.min(CHUNK + 1024, message.length + message.length / 32 + 128));
         out.append(ByteString.fromString("+OK" + (statusText.isEmpty() ? "" : " " + statusText) + "\r\n",
                 StandardCharsets.UTF_8));
         boolean inBody = false;
@@ -76,6 +78,7 @@ public final class Pop3MessageEncoder {
             if (out.length() >= CHUNK) {
                 chunks.add(out.result());
                 out = new ByteStringBuilder();
+                out.sizeHint(Math.min(CHUNK + 1024, message.length - pos + (message.length - pos) / 32 + 128));
             }
         }
         out.putBytes(new byte[] {'.', '\r', '\n'});

@@ -134,6 +134,58 @@ class FolderIndexTest {
         assertEquals(List.of(1L, 2L), uids(index));
     }
 
+    /**
+     * Sets both directories' times to {@code agoMillis} before now: with a sub-second part when
+     * {@code fine}, else cut to the whole second (as FAT or ext3 store them).
+     */
+    private java.nio.file.attribute.FileTime ageDirectories(long agoMillis, boolean fine) throws Exception {
+        java.time.Instant then = java.time.Instant.ofEpochMilli(System.currentTimeMillis() - agoMillis);
+        java.nio.file.attribute.FileTime t = java.nio.file.attribute.FileTime.from(fine
+                ? then.plusNanos(1) : then.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        setTimes(t);
+        return t;
+    }
+
+    private void setTimes(java.nio.file.attribute.FileTime t) throws Exception {
+        Files.setLastModifiedTime(inbox.resolve("cur"), t);
+        Files.setLastModifiedTime(inbox.resolve("new"), t);
+    }
+
+    /** A file slipped into cur/ without changing the directory's time (a change in the same tick). */
+    private void sneakIntoCur(String base, java.nio.file.attribute.FileTime keep) throws Exception {
+        Files.writeString(inbox.resolve("cur").resolve(base + ":2,"), "Subject: sneaked\n\nx\n");
+        setTimes(keep);
+    }
+
+    @Test
+    void aFineGrainedFolderUnchangedForALittleWhileShouldSkipTheScan() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        java.nio.file.attribute.FileTime t = ageDirectories(500, true);
+        index.refresh();
+        sneakIntoCur("1700000099.M9P9Q9.host", t);
+        index.refresh();
+        assertEquals(List.of(1L), uids(index), "unchanged times, older than the fine window: no scan");
+        assertTrue(FolderIndex.FINE_STABLE_MILLIS < 1000);
+    }
+
+    @Test
+    void aWholeSecondFolderShouldStillWaitTwoSecondsBeforeTrustingItsTimes() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        java.nio.file.attribute.FileTime t = ageDirectories(500, false); // whole seconds: 0.5 to 1.5 s ago
+        index.refresh();
+        sneakIntoCur("1700000099.M9P9Q9.host", t);
+        index.refresh();
+        assertEquals(List.of(1L, 2L), uids(index), "whole-second times younger than 2 s: scanned again");
+    }
+
+    @Test
+    void theWindowShouldFollowTheTimestampGranularity() {
+        assertEquals(FolderIndex.FINE_STABLE_MILLIS, FolderIndex.stableMillis(1_700_000_000_123_456_789L, 1_700_000_000_000_000_001L));
+        assertEquals(FolderIndex.COARSE_STABLE_MILLIS, FolderIndex.stableMillis(1_700_000_000_000_000_000L, 1_700_000_000_123_456_789L));
+    }
+
     @Test
     void versionShouldChangeWithMessagesAndFlagsOnly() throws Exception {
         deliver("Subject: 1\n\none\n");

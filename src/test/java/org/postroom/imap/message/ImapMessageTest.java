@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ImapMessageTest {
@@ -140,5 +141,15 @@ class ImapMessageTest {
         assertEquals("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"7BIT\" 0 0 NIL NIL NIL NIL)",
                 m.bodyStructure(true));
         assertEquals("", section(m, List.of(), SectionText.TEXT));
+    }
+
+    @Test
+    void theWholeMessageShouldBeServedWithoutBuildingTheMimeTree() throws IOException {
+        byte[] bytes = sample("multipart-mixed.eml");
+        ImapMessage m = new ImapMessage(bytes);
+        assertEquals(new String(bytes, StandardCharsets.UTF_8), section(m, List.of(), SectionText.ALL));
+        assertFalse(m.isParsed());
+        section(m, List.of(1), SectionText.ALL);
+        assertTrue(m.isParsed());
     }
 }

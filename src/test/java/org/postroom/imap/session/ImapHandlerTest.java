@@ -472,4 +472,39 @@ class ImapHandlerTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void envelopesShouldBeReadOnceAndSharedBySessionsOfTheListener() throws Exception {
+        fx.deliver("alice@example.test", ImapFixture.message("first", "one"));
+        FakeSessionContext s = fx.alice();
+        s.feed("a1 SELECT INBOX\r\n");
+        assertContains(s.feed("a2 FETCH 1 (ENVELOPE)\r\n"), "\"first\"");
+        // Rewrite the file in place (a Maildir never does this): only a remembered envelope still says "first".
+        Path file;
+        try (var files = Files.list(fx.store.inbox("alice@example.test").resolve("cur"))) {
+            file = files.findFirst().orElseThrow();
+        }
+        Files.writeString(file, ImapFixture.message("second", "two"));
+
+        FakeSessionContext t = fx.alice();
+        t.feed("b1 SELECT INBOX\r\n");
+        String out = t.feed("b2 FETCH 1 (FLAGS ENVELOPE)\r\n");
+        assertContains(out, "\"first\"");
+        assertContains(out, "b2 OK");
+        assertContains(t.feed("b3 SEARCH SUBJECT first\r\n"), "* SEARCH 1\r\n");
+        assertContains(t.feed("b4 SEARCH BODY two\r\n"), "* SEARCH 1\r\n"); // the body is read from the file
+        assertEquals(1, fx.registry.summaries().size());
+    }
+
+    @Test
+    void onlyBodyAndTextSearchesShouldNeedTheBody() {
+        org.postroom.imap.codec.SearchKey subject = new org.postroom.imap.codec.SearchKey.Header("Subject", "x");
+        org.postroom.imap.codec.SearchKey body = new org.postroom.imap.codec.SearchKey.Body("x");
+        assertFalse(SearchEvaluator.needsBody(subject));
+        assertTrue(SearchEvaluator.needsBody(body));
+        assertTrue(SearchEvaluator.needsBody(new org.postroom.imap.codec.SearchKey.Not(
+                new org.postroom.imap.codec.SearchKey.Or(subject, new org.postroom.imap.codec.SearchKey.Text("y")))));
+        assertFalse(SearchEvaluator.needsBody(new org.postroom.imap.codec.SearchKey.And(java.util.List.of(subject,
+                new org.postroom.imap.codec.SearchKey.Size(true, 10)))));
+    }
 }

@@ -110,4 +110,46 @@ class Pop3HandlerTest {
         ctx.start();
         assertEquals("+OK Send your password\r\n-ERR [AUTH] Invalid credentials\r\n", ctx.feed("USER alice\r\nPASS alice-pw \r\n"));
     }
+
+    @Test
+    void pipelinedRetrsOfSmallMessagesShouldBeAnsweredInOnePassWithoutTheBlockingPool() throws IOException {
+        Pop3Fixture f = new Pop3Fixture(temp);
+        f.seedStandardMailbox();
+        FakeSessionContext ctx = f.session();
+        ctx.start();
+        ctx.feed("USER alice\r\nPASS alice-pw\r\n");
+        int before = ctx.blockingCalls();
+
+        String out = ctx.feed("RETR 1\r\nRETR 3\r\nTOP 2 1\r\n");
+
+        assertEquals(before, ctx.blockingCalls(), "small messages are read inline");
+        assertTrue(out.startsWith("+OK "), out);
+        assertTrue(out.indexOf("Hello Alice.\r\n.\r\n+OK ") > 0, out);
+        assertTrue(out.indexOf("Bye.\r\n.\r\n+OK ") > out.indexOf("Hello Alice."), out);
+        assertTrue(out.endsWith("Subject: dots\r\n\r\nline one\r\n.\r\n"), out);
+    }
+
+    @Test
+    void aMessageOverTheInlineLimitShouldBeReadOnTheBlockingPool() throws IOException {
+        Pop3Fixture f = new Pop3Fixture(temp);
+        String big = "Subject: big\n\n" + "y".repeat(99) + "\n";
+        f.seed("1700000009.M9P1Q9.mail.example.test", big + ("z".repeat(99) + "\n").repeat(700));
+        FakeSessionContext ctx = f.session();
+        ctx.start();
+        ctx.feed("USER alice\r\nPASS alice-pw\r\n");
+        int before = ctx.blockingCalls();
+
+        String out = ctx.feed("RETR 1\r\n");
+
+        assertEquals(before + 1, ctx.blockingCalls());
+        assertTrue(out.startsWith("+OK 70" ), out.substring(0, 20));
+        assertTrue(out.endsWith("z\r\n.\r\n"));
+    }
+
+    @Test
+    void theInlineDecisionShouldFollowTheListedSize() {
+        assertTrue(Pop3Handler.readsInline(4096));
+        assertTrue(Pop3Handler.readsInline(Pop3Handler.INLINE_READ_LIMIT));
+        assertFalse(Pop3Handler.readsInline(Pop3Handler.INLINE_READ_LIMIT + 1));
+    }
 }
