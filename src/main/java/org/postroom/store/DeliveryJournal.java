@@ -435,6 +435,12 @@ public final class DeliveryJournal implements AutoCloseable {
                 if (closed) {
                     throw new IOException("journal closed");
                 }
+                if (checkpointFailure != null) {
+                    // Full and the checkpoints fail (a full disk, say): refuse (the client gets a 4xx and
+                    // retries) rather than leave every delivery waiting.
+                    throw new IOException("delivery journal full, checkpoints failing: " + checkpointFailure.getMessage(),
+                            checkpointFailure);
+                }
                 try {
                     appendLock.wait(); // the checkpointer is behind
                 } catch (InterruptedException e) {

@@ -19,9 +19,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -211,6 +213,40 @@ class DeliveryJournalTest {
         assertEquals(800, files.stream().distinct().count());
         journal.close();
         assertEquals(0, DeliveryJournal.open(journalDir(), mail(), options).replayed());
+    }
+
+    @Test
+    void aFailedMaildirWriteIsRedoneByTheCheckpointerAndAFullJournalRefusesUntilThen() throws Exception {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        String carol = "carol@example.test";
+        Path carolInbox = store.inbox(carol);
+        Files.createDirectories(carolInbox.getParent());
+        Files.writeString(carolInbox, "a file where carol's Maildir should be");
+        // The record is durable, the Maildir write fails: the client is told (4xx), the record kept.
+        assertThrows(IOException.class, () -> store.deliver(carol, message(1, 500)));
+
+        // The checkpointer cannot complete carol's delivery either, so segments are not freed: once the
+        // journal is full, deliveries are refused instead of waiting for ever.
+        IOException full = null;
+        for (int i = 0; i < 200 && full == null; i++) {
+            try {
+                store.deliver(ALICE, message(i, 2000));
+            } catch (IOException e) {
+                full = e;
+            }
+        }
+        assertTrue(full != null && full.getMessage().contains("journal full"), String.valueOf(full));
+
+        Files.delete(carolInbox); // the operator fixes it
+        await().atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .until(() -> store.deliver(ALICE, message(999, 100)) != null);
+        try (Stream<Path> s = Files.list(carolInbox.resolve("new"))) {
+            List<Path> files = s.toList();
+            assertEquals(1, files.size());
+            assertArrayEquals(message(1, 500), Files.readAllBytes(files.get(0)));
+        }
+        journal.close();
     }
 
     @Test
