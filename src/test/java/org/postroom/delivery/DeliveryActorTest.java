@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One delivery session against probes standing in for the queue and host health. */
 class DeliveryActorTest {
@@ -137,6 +138,85 @@ class DeliveryActorTest {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
                     peer.commands().stream().anyMatch(c -> c.endsWith(" QUIT")));
             assertEquals(1, peer.commands().stream().filter(c -> c.endsWith(" RSET")).count());
+        }
+    }
+
+    @Test
+    void aPulledBatchShouldGoOverOneConnectionWithOneLookupOneTokenAndOneReport() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start();
+             org.postroom.testsupport.RecordingSmtpPeer peer = org.postroom.testsupport.RecordingSmtpPeer.start("127.0.0.2", 0)) {
+            // No such domain in DNS (answered NXDOMAIN, which is never cached): the smart host takes it,
+            // as in bench/peers.sh. Every lookup reaches the DNS server and is counted.
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            DeliveryDeps deps = deps(queue, hostHealth, dns, "smart-host = \"127.0.0.2:" + peer.port() + "\"");
+            List<WorkItem> items = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+            }
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
+
+            QueueActor.Pull pull = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals(DeliveryActor.PULL_BATCH, pull.max(), "no cap: a whole batch is asked for");
+            pull.replyTo().tell(new QueueActor.Work(items.subList(0, 3)));
+            HostHealth.Acquire acquire = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            acquire.replyTo().tell(new HostHealth.Granted(acquire.address()));
+            QueueActor.Reports reports = queue.expectMessageClass(QueueActor.Reports.class, Duration.ofSeconds(10));
+            assertEquals(items.subList(0, 3), reports.reports().stream().map(QueueActor.Report::item).toList());
+            assertTrue(reports.reports().stream().allMatch(r -> r.outcomes().values().stream()
+                    .allMatch(o -> o instanceof org.postroom.queue.DeliveryOutcome.Delivered)), reports.toString());
+            assertEquals(HostHealth.ReportSuccess.class, hostHealth.receiveMessage().getClass());
+
+            // The next batch for the same domain: no new lookup or token, the same connection.
+            QueueActor.Pull second = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals("remote.test", second.preferredDomain());
+            second.replyTo().tell(new QueueActor.Work(items.subList(3, 5)));
+            assertEquals(2, queue.expectMessageClass(QueueActor.Reports.class, Duration.ofSeconds(10)).reports().size());
+            hostHealth.expectMessageClass(HostHealth.ReportSuccess.class);
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.NothingReady());
+            assertEquals(HostHealth.Release.class, hostHealth.receiveMessage().getClass());
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+            hostHealth.expectNoMessage(Duration.ofMillis(100));
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> peer.received().size() == 5);
+            assertEquals(1, peer.connections(), "five messages over one connection");
+            assertEquals(4, peer.commands().stream().filter(c -> c.endsWith(" RSET")).count());
+            assertEquals(1, dns.queries(), "one MX lookup for the session, not one per message");
+        }
+    }
+
+    @Test
+    void aPullShouldNeverAskForMoreThanTheMessageCapLeaves() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start();
+             org.postroom.testsupport.RecordingSmtpPeer peer = org.postroom.testsupport.RecordingSmtpPeer.start("127.0.0.2", 0)) {
+            dns.mx("remote.test", 10, "mx1.remote.test").a("mx1.remote.test", "127.0.0.2");
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port() + "\nmax-messages-per-session = 3");
+            List<WorkItem> items = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+            }
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
+
+            QueueActor.Pull pull = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals(3, pull.max());
+            pull.replyTo().tell(new QueueActor.Work(items.subList(0, 2)));
+            HostHealth.Acquire acquire = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            acquire.replyTo().tell(new HostHealth.Granted(acquire.address()));
+            queue.expectMessageClass(QueueActor.Reports.class, Duration.ofSeconds(10));
+            QueueActor.Pull second = queue.expectMessageClass(QueueActor.Pull.class);
+            assertEquals(1, second.max(), "one message left before the cap");
+            second.replyTo().tell(new QueueActor.Work(items.get(2)));
+            queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10));
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+            queue.expectNoMessage(Duration.ofMillis(100));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> peer.received().size() == 3);
+            assertEquals(1, peer.connections());
         }
     }
 }
