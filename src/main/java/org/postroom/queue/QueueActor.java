@@ -251,7 +251,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         spool.setListener(env -> self.tell(new Enqueued(env)));
         List<String> problems = new ArrayList<>();
         for (Envelope e : spool.loadAll(problems)) {
-            entries.put(e.id(), e);
+            putEntry(e);
         }
         for (String p : problems) {
             ctx.getLog().warn("spool entry skipped: {}", p);
@@ -411,7 +411,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     }
 
     private Behavior<Command> onEnqueued(Enqueued m) {
-        if (entries.putIfAbsent(m.envelope().id(), m.envelope()) == null) {
+        if (putEntryIfAbsent(m.envelope())) {
             publish();
             listeners.forEach(l -> l.tell(new WorkAvailable()));
         }
@@ -487,7 +487,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     }
 
     private Behavior<Command> onDeleteMessage(DeleteMessage m) {
-        Envelope env = entries.remove(m.queueId());
+        Envelope env = removeEntry(m.queueId());
         if (env == null) {
             m.replyTo().tell(new Controlled(m.queueId(), false, 0));
             return this;
@@ -689,10 +689,10 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         }
         try {
             if (env.finished()) {
-                entries.remove(env.id());
+                removeEntry(env.id());
                 spool.remove(env.id());
             } else {
-                entries.put(env.id(), env);
+                putEntry(env);
                 spool.writeEnvelope(env);
             }
         } catch (IOException e) {
@@ -718,7 +718,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
             } else {
                 // Known at once (the spool's announcement comes later and is deduplicated).
                 Envelope b = spool.store("", List.of(sender), dsn);
-                entries.putIfAbsent(b.id(), b);
+                putEntryIfAbsent(b);
                 listeners.forEach(l -> l.tell(new WorkAvailable()));
             }
         } catch (IOException | RuntimeException e) {
@@ -728,28 +728,56 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     private volatile Map<String, Object> status = Map.of();
 
-    private void publish() {
-        metrics.queueMessages().set(entries.size());
-        int pending = 0;
-        int deferred = 0;
-        Instant oldest = null;
-        for (Envelope e : entries.values()) {
-            for (RecipientState r : e.recipients()) {
-                if (r.pending()) {
-                    pending++;
-                    if (r.attempts() > 0) {
-                        deferred++;
-                    }
+    // The figures of /status, kept up to date as entries come and go (a scan of the whole queue
+    // after every report cost more than the delivery work at a few thousand queued messages).
+    private int pendingRecipients;
+    private int deferredRecipients;
+    /** Creation times of the entries, with how many entries have each: the first is the oldest. */
+    private final java.util.TreeMap<Instant, Integer> createdTimes = new java.util.TreeMap<>();
+
+    private void putEntry(Envelope env) {
+        Envelope old = entries.put(env.id(), env);
+        if (old != null) {
+            count(old, -1);
+        }
+        count(env, 1);
+    }
+
+    private boolean putEntryIfAbsent(Envelope env) {
+        if (entries.putIfAbsent(env.id(), env) != null) {
+            return false;
+        }
+        count(env, 1);
+        return true;
+    }
+
+    private Envelope removeEntry(String id) {
+        Envelope old = entries.remove(id);
+        if (old != null) {
+            count(old, -1);
+        }
+        return old;
+    }
+
+    private void count(Envelope env, int sign) {
+        for (RecipientState r : env.recipients()) {
+            if (r.pending()) {
+                pendingRecipients += sign;
+                if (r.attempts() > 0) {
+                    deferredRecipients += sign;
                 }
             }
-            if (oldest == null || e.created().isBefore(oldest)) {
-                oldest = e.created();
-            }
         }
+        createdTimes.merge(env.created(), sign, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    private void publish() {
+        metrics.queueMessages().set(entries.size());
+        Instant oldest = createdTimes.isEmpty() ? null : createdTimes.firstKey();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("messages", (long) entries.size());
-        s.put("recipientsPending", pending);
-        s.put("recipientsDeferred", deferred);
+        s.put("recipientsPending", pendingRecipients);
+        s.put("recipientsDeferred", deferredRecipients);
         s.put("oldest", oldest == null ? "" : oldest.toString());
         status = s;
     }
