@@ -69,7 +69,9 @@ public final class SmtpClient implements AutoCloseable {
     private final Duration commandTimeout;
     private SmtpReplyDecoder decoder = new SmtpReplyDecoder();
     private final byte[] buf = new byte[8192];
-    private final List<String> transcript = new ArrayList<>();
+    /** The last {@link #TRANSCRIPT_LINES} lines: a kept connection carries thousands of messages. */
+    private final java.util.ArrayDeque<String> transcript = new java.util.ArrayDeque<>();
+    static final int TRANSCRIPT_LINES = 100;
     private boolean pipelining;
     private boolean eightBitMime;
     private long maxSize;
@@ -225,7 +227,7 @@ public final class SmtpClient implements AutoCloseable {
             in = ssl.getInputStream();
             out = ssl.getOutputStream();
             tlsProtocol = ssl.getSession().getProtocol();
-            transcript.add("-- TLS " + tlsProtocol);
+            note("-- TLS " + tlsProtocol);
         } catch (IOException e) {
             return new TlsFailed("TLS handshake failed: " + e.getMessage());
         }
@@ -287,9 +289,9 @@ public final class SmtpClient implements AutoCloseable {
         return sizeOffered;
     }
 
-    /** What was sent (C:) and received (S:), for tests and debugging. */
+    /** The last lines sent (C:) and received (S:), for tests and debugging. */
     public List<String> transcript() {
-        return transcript;
+        return List.copyOf(transcript);
     }
 
     /**
@@ -402,7 +404,7 @@ public final class SmtpClient implements AutoCloseable {
             byte[] payload = DotStuffing.stuff(message);
             out.write(payload);
             out.flush();
-            transcript.add("C: <" + payload.length + " octets>");
+            note("C: <" + payload.length + " octets>");
             SmtpReply fin = read(DATA_FINAL_TIMEOUT.compareTo(commandTimeout) > 0 ? DATA_FINAL_TIMEOUT : commandTimeout);
             for (String r : accepted) {
                 outcomes.put(r, fin.positive() ? new DeliveryOutcome.Delivered(fin.summary()) : failure(fin));
@@ -465,9 +467,16 @@ public final class SmtpClient implements AutoCloseable {
         return read(commandTimeout);
     }
 
+    private void note(String line) {
+        if (transcript.size() == TRANSCRIPT_LINES) {
+            transcript.removeFirst();
+        }
+        transcript.addLast(line);
+    }
+
     private void write(String text) throws IOException {
         for (String l : text.split("\r\n")) {
-            transcript.add("C: " + l);
+            note("C: " + l);
         }
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
@@ -480,7 +489,7 @@ public final class SmtpClient implements AutoCloseable {
         while (true) {
             Optional<SmtpReply> r = decoder.next();
             if (r.isPresent()) {
-                transcript.add("S: " + r.get().summary());
+                note("S: " + r.get().summary());
                 return r.get();
             }
             int n = in.read(buf);

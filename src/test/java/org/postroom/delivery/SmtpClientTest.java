@@ -182,4 +182,20 @@ class SmtpClientTest {
                     + "\r\nRCPT TO:<y@remote.test>\r\nDATA\r\n"), sent());
         }
     }
+
+    @Test
+    void aLongLivedConnectionShouldKeepOnlyTheLastLinesOfItsTranscript() {
+        StringBuilder replies = new StringBuilder("220 hi\r\n" + EHLO_PIPELINING + "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n");
+        for (int i = 1; i < 200; i++) {
+            replies.append("250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued ").append(i).append("\r\n");
+        }
+        SmtpClient c = client(replies.toString());
+        c.handshake("h");
+        for (int i = 0; i < 200; i++) {
+            assertFalse(c.send("a@b.test", List.of("x@remote.test"), MESSAGE).stale());
+        }
+        List<String> t = c.transcript();
+        assertEquals(SmtpClient.TRANSCRIPT_LINES, t.size());
+        assertEquals("S: 250 queued 199", t.get(t.size() - 1));
+    }
 }
