@@ -102,6 +102,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     private List<Candidate> route = List.of();
     private String routeDomain;
     private long routeAt;
+    /** Every candidate of the current item's domain, in order (what a stale connection dials again). */
+    private List<Candidate> itemRoute = List.of();
     /** Read by a run on the I/O executor: take no further message. */
     private final AtomicBoolean stopRun = new AtomicBoolean();
 
@@ -185,9 +187,11 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         boolean routeFresh = item.domain().equals(routeDomain)
                 && System.nanoTime() - routeAt < ROUTE_MAX_AGE.toNanos();
         if (routeFresh && connection != null && item.domain().equals(currentDomain)) {
+            itemRoute = route;
             return transact();
         }
         if (routeFresh) {
+            itemRoute = route;
             candidates.addAll(route);
             return routeReady();
         }
@@ -218,9 +222,13 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         if (resolved.isEmpty()) {
             return report(deferAll("no address for the mail hosts of " + item.domain()));
         }
-        route = resolved;
-        routeDomain = item.domain();
-        routeAt = System.nanoTime();
+        if (!(m.resolution() instanceof MxResolver.TempFailure)) {
+            // A DNS failure that fell back to the smart host is asked again with the next message.
+            route = resolved;
+            routeDomain = item.domain();
+            routeAt = System.nanoTime();
+        }
+        itemRoute = resolved;
         candidates.addAll(resolved);
         return routeReady();
     }
@@ -375,8 +383,10 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             closeConnection();
             item = inHand.poll();
             relay = "none";
+            dialled = false;
+            lastError = "";
             candidates.clear();
-            candidates.addAll(route);
+            candidates.addAll(itemRoute);
             return tryNext();
         }
         if (!reusable) {

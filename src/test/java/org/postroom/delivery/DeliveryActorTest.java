@@ -219,4 +219,97 @@ class DeliveryActorTest {
             assertEquals(1, peer.connections());
         }
     }
+
+    /**
+     * A server whose first connection dies when the second transaction begins (it closes on the RSET,
+     * as a kept connection that timed out while idle looks); later connections take everything.
+     */
+    private static final class DyingFirstConnection implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, InetAddress.getByName("127.0.0.2"));
+        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        final List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        DyingFirstConnection() throws java.io.IOException {
+            Thread t = new Thread(this::serve, "dying-first-connection");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    int n = connections.incrementAndGet();
+                    java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                            s.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+                    java.io.OutputStream out = s.getOutputStream();
+                    out.write("220 test\r\n".getBytes());
+                    String rcpt = null;
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String reply = "250 ok\r\n";
+                        if (line.startsWith("EHLO")) {
+                            reply = "250-test\r\n250 PIPELINING\r\n";
+                        } else if (line.equals("RSET") && n == 1) {
+                            break;
+                        } else if (line.startsWith("RCPT TO:")) {
+                            rcpt = line.substring(9, line.length() - 1);
+                        } else if (line.equals("DATA")) {
+                            out.write("354 go\r\n".getBytes());
+                            while (!".".equals(in.readLine())) {
+                                // the body
+                            }
+                            delivered.add(rcpt);
+                        } else if (line.equals("QUIT")) {
+                            out.write("221 bye\r\n".getBytes());
+                            break;
+                        }
+                        out.write(reply.getBytes());
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+        }
+    }
+
+    @Test
+    void aKeptConnectionDyingInTheMiddleOfARunShouldBeDialledAgainForTheRestWithoutAnAttempt() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start(); DyingFirstConnection peer = new DyingFirstConnection()) {
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            DeliveryDeps deps = deps(queue, hostHealth, dns,
+                    "smart-host = \"127.0.0.2:" + peer.server.getLocalPort() + "\"");
+            List<WorkItem> items = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+            }
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items));
+            HostHealth.Acquire first = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            first.replyTo().tell(new HostHealth.Granted(first.address()));
+
+            // The first message went; the second found the connection dead: only the first is reported.
+            QueueActor.Report report = queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10));
+            assertEquals(items.get(0), report.item());
+            hostHealth.expectMessageClass(HostHealth.ReportSuccess.class);
+            hostHealth.expectMessageClass(HostHealth.Release.class);
+            HostHealth.Acquire again = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            assertEquals(first.address(), again.address());
+            again.replyTo().tell(new HostHealth.Granted(again.address()));
+            QueueActor.Reports rest = queue.expectMessageClass(QueueActor.Reports.class, Duration.ofSeconds(10));
+            assertEquals(items.subList(1, 3), rest.reports().stream().map(QueueActor.Report::item).toList());
+            assertTrue(rest.reports().stream().allMatch(r -> r.outcomes().values().stream()
+                    .allMatch(o -> o instanceof org.postroom.queue.DeliveryOutcome.Delivered)), rest.toString());
+            assertEquals(List.of("x0@remote.test", "x1@remote.test", "x2@remote.test"), peer.delivered);
+            assertEquals(2, peer.connections.get());
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.NothingReady());
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+        }
+    }
 }
