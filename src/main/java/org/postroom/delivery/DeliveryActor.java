@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@link SmtpClient}, on the I/O executor). The route of a domain is resolved once per session and
  * kept for {@link #ROUTE_MAX_AGE}; while the connection is open, the items in hand for the domain it
  * serves go over it in one run on the I/O executor (RSET in between), without a new lookup, token or
- * hop per message, and their outcomes go to the queue in one {@link QueueActor.Reports}. When no
+ * hop per message; the run reports to the queue itself, the outcomes of {@code outbound.report-window}
+ * in one {@link QueueActor.Reports} (a crash can deliver those again, never lose them). When no
  * address could be tried the item is returned unchanged (no retry step used); when every dialled
  * address failed it is deferred. Stops when the queue has nothing ready or after
  * {@code outbound.max-messages-per-session} transactions (0 = no cap; a pull never asks for more than
@@ -303,7 +304,9 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     /**
      * Sends the current item, and after it every item in hand for the same domain, over the open
      * connection in one run on the I/O executor; the run stops at the first transaction that leaves
-     * the connection unusable, and before a next message once the engine is stopping.
+     * the connection unusable, and before a next message once the engine is stopping. The run reports
+     * outcomes to the queue itself, gathered over at most {@code outbound.report-window} (so a crash
+     * can only repeat the messages delivered within that window); the session logs them afterwards.
      */
     private Behavior<Command> transact() {
         relay = connectedTo.host() + "[" + connectedTo.address().getHostAddress() + "]:" + connectedTo.port();
@@ -314,32 +317,58 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         }
         SmtpClient c = connection;
         AtomicBoolean stop = stopRun;
+        ActorRef<QueueActor.Command> queue = deps.queue();
+        long window = out.reportWindow().toNanos();
         getContext().pipeToSelf(
                 CompletableFuture.supplyAsync(() -> {
                     List<SmtpClient.TransactionResult> results = new ArrayList<>(run.size());
-                    for (WorkItem w : run) {
-                        if (!results.isEmpty() && stop.get()) {
-                            break;
+                    List<QueueActor.Report> unreported = new ArrayList<>();
+                    long since = System.nanoTime();
+                    try {
+                        for (WorkItem w : run) {
+                            if (!results.isEmpty() && stop.get()) {
+                                break;
+                            }
+                            SmtpClient.TransactionResult r;
+                            try {
+                                r = c.send(w.sender(), w.recipients(), deps.spool().readMessage(w.queueId()));
+                            } catch (java.io.IOException | RuntimeException e) {
+                                return new RunDone(run, results, e);
+                            }
+                            results.add(r);
+                            if (r.stale()) {
+                                break;
+                            }
+                            unreported.add(new QueueActor.Report(w, r.outcomes()));
+                            long now = System.nanoTime();
+                            if (now - since >= window) {
+                                tellReports(queue, unreported);
+                                since = now;
+                            }
+                            if (!r.reusable()) {
+                                break;
+                            }
                         }
-                        SmtpClient.TransactionResult r;
-                        try {
-                            r = c.send(w.sender(), w.recipients(), deps.spool().readMessage(w.queueId()));
-                        } catch (java.io.IOException | RuntimeException e) {
-                            return new RunDone(run, results, e);
-                        }
-                        results.add(r);
-                        if (r.stale() || !r.reusable()) {
-                            break;
-                        }
+                        return new RunDone(run, results, null);
+                    } finally {
+                        tellReports(queue, unreported);
                     }
-                    return new RunDone(run, results, null);
                 }, deps.io()),
                 (ok, err) -> ok != null ? ok : new RunDone(run, List.of(), err));
         return this;
     }
 
+    /** One {@link QueueActor.Report}, or several in one {@link QueueActor.Reports}; clears the list. */
+    private static void tellReports(ActorRef<QueueActor.Command> queue, List<QueueActor.Report> reports) {
+        if (reports.size() == 1) {
+            queue.tell(reports.get(0));
+        } else if (!reports.isEmpty()) {
+            queue.tell(new QueueActor.Reports(List.copyOf(reports)));
+        }
+        reports.clear();
+    }
+
     private Behavior<Command> onRunDone(RunDone m) {
-        List<QueueActor.Report> reports = new ArrayList<>();
         boolean delivered = false;
         boolean reusable = true;
         int done = 0;
@@ -352,7 +381,6 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             WorkItem w = m.run().get(done++);
             messages++;
             log(w, r.outcomes());
-            reports.add(new QueueActor.Report(w, r.outcomes()));
             delivered |= r.outcomes().values().stream().anyMatch(o -> o instanceof DeliveryOutcome.Delivered);
             reusable = r.reusable();
         }
@@ -362,13 +390,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             messages++;
             Map<String, DeliveryOutcome> deferred = all(w, new DeliveryOutcome.Deferred("local error: " + m.error()));
             log(w, deferred);
-            reports.add(new QueueActor.Report(w, deferred));
+            deps.queue().tell(new QueueActor.Report(w, deferred));
             reusable = false;
-        }
-        if (reports.size() == 1) {
-            deps.queue().tell(reports.get(0));
-        } else if (!reports.isEmpty()) {
-            deps.queue().tell(new QueueActor.Reports(reports));
         }
         if (delivered) {
             deps.hostHealth().tell(new HostHealth.ReportSuccess(connectedTo.address()));

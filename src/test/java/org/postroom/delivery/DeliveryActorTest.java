@@ -149,7 +149,9 @@ class DeliveryActorTest {
             // as in bench/peers.sh. Every lookup reaches the DNS server and is counted.
             TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
-            DeliveryDeps deps = deps(queue, hostHealth, dns, "smart-host = \"127.0.0.2:" + peer.port() + "\"");
+            // A report window longer than the test: the run's outcomes go in one report at its end.
+            DeliveryDeps deps = deps(queue, hostHealth, dns, "smart-host = \"127.0.0.2:" + peer.port() + "\"\n"
+                    + "report-window = 1 minute");
             List<WorkItem> items = new java.util.ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
@@ -194,7 +196,8 @@ class DeliveryActorTest {
             dns.mx("remote.test", 10, "mx1.remote.test").a("mx1.remote.test", "127.0.0.2");
             TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
-            DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port() + "\nmax-messages-per-session = 3");
+            DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port()
+                    + "\nmax-messages-per-session = 3\nreport-window = 1 minute");
             List<WorkItem> items = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
@@ -282,7 +285,7 @@ class DeliveryActorTest {
             TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
             DeliveryDeps deps = deps(queue, hostHealth, dns,
-                    "smart-host = \"127.0.0.2:" + peer.server.getLocalPort() + "\"");
+                    "smart-host = \"127.0.0.2:" + peer.server.getLocalPort() + "\"\nreport-window = 1 minute");
             List<WorkItem> items = new java.util.ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
@@ -310,6 +313,33 @@ class DeliveryActorTest {
             assertEquals(2, peer.connections.get());
             queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.NothingReady());
             queue.expectTerminated(session, Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void withAZeroReportWindowEachMessageOfARunShouldBeReportedAtOnce() throws Exception {
+        try (DnsTestServer dns = DnsTestServer.start();
+             org.postroom.testsupport.RecordingSmtpPeer peer = org.postroom.testsupport.RecordingSmtpPeer.start("127.0.0.2", 0)) {
+            TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
+            TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
+            DeliveryDeps deps = deps(queue, hostHealth, dns,
+                    "smart-host = \"127.0.0.2:" + peer.port() + "\"\nreport-window = 0");
+            List<WorkItem> items = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+            }
+            ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items));
+            HostHealth.Acquire acquire = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
+            acquire.replyTo().tell(new HostHealth.Granted(acquire.address()));
+            for (WorkItem w : items) {
+                assertEquals(w, queue.expectMessageClass(QueueActor.Report.class, Duration.ofSeconds(10)).item());
+            }
+            queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.NothingReady());
+            queue.expectTerminated(session, Duration.ofSeconds(5));
+            assertEquals(1, peer.connections());
         }
     }
 }
