@@ -117,7 +117,8 @@ public record Settings(
             Duration connectTimeout,
             Duration commandTimeout,
             String tls,
-            String smartHostTls) {
+            String smartHostTls,
+            Duration reportWindow) {
 
         /** STARTTLS use towards MX hosts ({@code outbound.tls}) and towards the smart host ({@code smart-host-tls}). */
         public static final List<String> TLS_POLICIES = List.of("off", "opportunistic", "required");
@@ -233,7 +234,8 @@ public record Settings(
                 out.positiveDuration("command-timeout"),
                 tlsPolicy(out, "tls", out.string("tls")),
                 tlsPolicy(out, "smart-host-tls",
-                        out.string("smart-host-tls").isBlank() ? out.string("tls") : out.string("smart-host-tls")));
+                        out.string("smart-host-tls").isBlank() ? out.string("tls") : out.string("smart-host-tls")),
+                out.duration("report-window"));
 
         ConfigReader mp = r.at("multipop");
         List<PopSource> sources = new ArrayList<>();

@@ -17,23 +17,30 @@ import org.postroom.queue.WorkItem;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One outbound session: pulls work from the {@link QueueActor}, resolves the domain's MX hosts, and
- * for each address in order (MX hosts by preference, then the smart host) skips it when it is in
- * the failure cache or has no free per-IP token ({@link HostHealth}), else dials it and speaks SMTP
- * ({@link SmtpClient}, on the I/O executor). Reports per-recipient outcomes and pulls the next entry,
- * keeping the connection open when the next entry can go to the same address (RSET in between).
- * When no address could be tried the entry is returned unchanged (no retry step used); when every
- * dialled address failed it is deferred. Stops when the queue has nothing ready or after
- * {@code outbound.max-messages-per-session} transactions (0 = no cap), saying QUIT and returning its
- * token; HostHealth also gets the token back if it dies. TLS is opportunistic (STARTTLS when offered).
+ * One outbound session: pulls work from the {@link QueueActor} (up to {@link #PULL_BATCH} items of one
+ * domain at a time, the queue cuts that to a fair share), resolves the domain's MX hosts, and for each
+ * address in order (MX hosts by preference, then the smart host) skips it when it is in the failure
+ * cache or has no free per-IP token ({@link HostHealth}), else dials it and speaks SMTP
+ * ({@link SmtpClient}, on the I/O executor). The route of a domain is resolved once per session and
+ * kept for {@link #ROUTE_MAX_AGE}; while the connection is open, the items in hand for the domain it
+ * serves go over it in one run on the I/O executor (RSET in between), without a new lookup, token or
+ * hop per message; the run reports to the queue itself, the outcomes of {@code outbound.report-window}
+ * in one {@link QueueActor.Reports} (a crash can deliver those again, never lose them). When no
+ * address could be tried the item is returned unchanged (no retry step used); when every dialled
+ * address failed it is deferred. Stops when the queue has nothing ready or after
+ * {@code outbound.max-messages-per-session} transactions (0 = no cap; a pull never asks for more than
+ * the cap leaves), saying QUIT and returning its token; HostHealth also gets the token back if it
+ * dies, and the queue the leases of items still in hand. TLS is opportunistic (STARTTLS when offered).
  */
 public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command> {
 
@@ -48,7 +55,12 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
 
     private record OpenDone(Candidate candidate, SmtpClient.OpenResult result, Throwable error) implements Command {}
 
-    private record SendDone(SmtpClient.TransactionResult result, Throwable error) implements Command {}
+    /**
+     * A run of items over the open connection: {@code results} for the first items of {@code run}, in
+     * order; {@code error} a local failure (the body could not be read) on the item after them.
+     */
+    private record RunDone(List<WorkItem> run, List<SmtpClient.TransactionResult> results, Throwable error)
+            implements Command {}
 
     /** The engine is stopping: finish the message in hand, take no new one. */
     public enum Finish implements Command { INSTANCE }
@@ -58,6 +70,12 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
 
     /** How long a request to the queue or host health may stay unanswered. */
     static final java.time.Duration ANSWER_TIMEOUT = java.time.Duration.ofMinutes(1);
+
+    /** Items asked for in one pull (fewer when the message cap is nearer). */
+    static final int PULL_BATCH = 16;
+
+    /** How long a session uses a domain's resolved route before it looks it up again. */
+    static final java.time.Duration ROUTE_MAX_AGE = java.time.Duration.ofMinutes(1);
 
     public static Behavior<Command> create(DeliveryDeps deps) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DeliveryActor(ctx, timers, deps)));
@@ -71,6 +89,8 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     private final int smartHostPort;
 
     private int messages;
+    /** Leased items not yet started, in the queue's order. */
+    private final Deque<WorkItem> inHand = new ArrayDeque<>();
     private WorkItem item;
     private final Deque<Candidate> candidates = new ArrayDeque<>();
     private boolean dialled;
@@ -79,6 +99,14 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     private String relay = "none";
     private SmtpClient connection;
     private Candidate connectedTo;
+    /** The dialling order for {@code routeDomain}, resolved at {@code routeAt} (System.nanoTime). */
+    private List<Candidate> route = List.of();
+    private String routeDomain;
+    private long routeAt;
+    /** Every candidate of the current item's domain, in order (what a stale connection dials again). */
+    private List<Candidate> itemRoute = List.of();
+    /** Read by a run on the I/O executor: take no further message. */
+    private final AtomicBoolean stopRun = new AtomicBoolean();
 
     private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
@@ -108,9 +136,10 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
                 .onMessage(Resolved.class, this::onResolved)
                 .onMessage(TokenAnswer.class, this::onToken)
                 .onMessage(OpenDone.class, this::onOpenDone)
-                .onMessage(SendDone.class, this::onSendDone)
+                .onMessage(RunDone.class, this::onRunDone)
                 .onMessageEquals(Finish.INSTANCE, () -> {
                     finishing = true;
+                    stopRun.set(true);
                     return this;
                 })
                 .onMessageEquals(NoAnswer.INSTANCE, () -> {
@@ -124,9 +153,13 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
 
     private void pull() {
         item = null;
+        int max = PULL_BATCH;
+        if (out.maxMessagesPerSession() > 0) {
+            max = Math.max(1, Math.min(max, out.maxMessagesPerSession() - messages));
+        }
         timers.startSingleTimer(NoAnswer.INSTANCE, NoAnswer.INSTANCE, ANSWER_TIMEOUT);
         deps.queue().tell(new QueueActor.Pull(pullAdapter, connection == null ? null : currentDomain,
-                getContext().getSelf()));
+                getContext().getSelf(), max));
     }
 
     private String currentDomain;
@@ -138,14 +171,31 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             return finish();
         }
         if (finishing) {
-            deps.queue().tell(new QueueActor.Return(w.item()));
+            w.items().forEach(i -> deps.queue().tell(new QueueActor.Return(i)));
             return finish();
         }
-        item = w.item();
+        inHand.addAll(w.items());
+        return start(inHand.poll());
+    }
+
+    /** Starts on one item: over the open connection, by the kept route, or after a lookup. */
+    private Behavior<Command> start(WorkItem next) {
+        item = next;
         relay = "none";
         candidates.clear();
         dialled = false;
         lastError = "";
+        boolean routeFresh = item.domain().equals(routeDomain)
+                && System.nanoTime() - routeAt < ROUTE_MAX_AGE.toNanos();
+        if (routeFresh && connection != null && item.domain().equals(currentDomain)) {
+            itemRoute = route;
+            return transact();
+        }
+        if (routeFresh) {
+            itemRoute = route;
+            candidates.addAll(route);
+            return routeReady();
+        }
         CompletionStage<MxResolver.Resolution> mx = deps.resolver().resolve(item.domain());
         CompletionStage<List<InetAddress>> smart = smartHostName == null
                 ? CompletableFuture.completedFuture(List.of())
@@ -168,10 +218,24 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
             }
             return report(deferAll(((MxResolver.TempFailure) m.resolution()).reason()));
         }
-        candidates.addAll(Candidate.route(hosts, out.remotePort(), smartHostName, m.smartHost(), smartHostPort));
-        if (candidates.isEmpty()) {
+        List<Candidate> resolved = Candidate.route(hosts, out.remotePort(), smartHostName, m.smartHost(),
+                smartHostPort);
+        if (resolved.isEmpty()) {
             return report(deferAll("no address for the mail hosts of " + item.domain()));
         }
+        if (!(m.resolution() instanceof MxResolver.TempFailure)) {
+            // A DNS failure that fell back to the smart host is asked again with the next message.
+            route = resolved;
+            routeDomain = item.domain();
+            routeAt = System.nanoTime();
+        }
+        itemRoute = resolved;
+        candidates.addAll(resolved);
+        return routeReady();
+    }
+
+    /** Candidates are known: go over the open connection if it is one of them, else dial in order. */
+    private Behavior<Command> routeReady() {
         if (connection != null) {
             InetSocketAddress current = connectedTo.socketAddress();
             if (candidates.stream().anyMatch(c -> c.socketAddress().equals(current))) {
@@ -237,53 +301,141 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
         return tryNext();
     }
 
+    /**
+     * Sends the current item, and after it every item in hand for the same domain, over the open
+     * connection in one run on the I/O executor; the run stops at the first transaction that leaves
+     * the connection unusable, and before a next message once the engine is stopping. The run reports
+     * outcomes to the queue itself, gathered over at most {@code outbound.report-window} (so a crash
+     * can only repeat the messages delivered within that window); the session logs them afterwards.
+     */
     private Behavior<Command> transact() {
         relay = connectedTo.host() + "[" + connectedTo.address().getHostAddress() + "]:" + connectedTo.port();
+        List<WorkItem> run = new ArrayList<>();
+        run.add(item);
+        while (!inHand.isEmpty() && inHand.peek().domain().equals(item.domain())) {
+            run.add(inHand.poll());
+        }
         SmtpClient c = connection;
-        WorkItem w = item;
+        AtomicBoolean stop = stopRun;
+        ActorRef<QueueActor.Command> queue = deps.queue();
+        long window = out.reportWindow().toNanos();
         getContext().pipeToSelf(
                 CompletableFuture.supplyAsync(() -> {
+                    List<SmtpClient.TransactionResult> results = new ArrayList<>(run.size());
+                    List<QueueActor.Report> unreported = new ArrayList<>();
+                    long since = System.nanoTime();
                     try {
-                        return c.send(w.sender(), w.recipients(), deps.spool().readMessage(w.queueId()));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                        for (WorkItem w : run) {
+                            if (!results.isEmpty() && stop.get()) {
+                                break;
+                            }
+                            SmtpClient.TransactionResult r;
+                            try {
+                                r = c.send(w.sender(), w.recipients(), deps.spool().readMessage(w.queueId()));
+                            } catch (java.io.IOException | RuntimeException e) {
+                                return new RunDone(run, results, e);
+                            }
+                            results.add(r);
+                            if (r.stale()) {
+                                break;
+                            }
+                            unreported.add(new QueueActor.Report(w, r.outcomes()));
+                            long now = System.nanoTime();
+                            if (now - since >= window) {
+                                tellReports(queue, unreported);
+                                since = now;
+                            }
+                            if (!r.reusable()) {
+                                break;
+                            }
+                        }
+                        return new RunDone(run, results, null);
+                    } finally {
+                        tellReports(queue, unreported);
                     }
                 }, deps.io()),
-                (ok, err) -> new SendDone(ok, err));
+                (ok, err) -> ok != null ? ok : new RunDone(run, List.of(), err));
         return this;
     }
 
-    private Behavior<Command> onSendDone(SendDone m) {
-        if (m.error() == null && m.result().stale()) {
-            // The kept connection died while idle: dial again, this was no attempt.
-            closeConnection();
-            return tryNext();
+    /** One {@link QueueActor.Report}, or several in one {@link QueueActor.Reports}; clears the list. */
+    private static void tellReports(ActorRef<QueueActor.Command> queue, List<QueueActor.Report> reports) {
+        if (reports.size() == 1) {
+            queue.tell(reports.get(0));
+        } else if (!reports.isEmpty()) {
+            queue.tell(new QueueActor.Reports(List.copyOf(reports)));
         }
-        messages++;
-        if (m.error() != null) {
-            closeConnection();
-            return report(deferAll("local error: " + m.error()));
+        reports.clear();
+    }
+
+    private Behavior<Command> onRunDone(RunDone m) {
+        boolean delivered = false;
+        boolean reusable = true;
+        int done = 0;
+        boolean stale = false;
+        for (SmtpClient.TransactionResult r : m.results()) {
+            if (r.stale()) {
+                stale = true;
+                break;
+            }
+            WorkItem w = m.run().get(done++);
+            messages++;
+            log(w, r.outcomes());
+            delivered |= r.outcomes().values().stream().anyMatch(o -> o instanceof DeliveryOutcome.Delivered);
+            reusable = r.reusable();
         }
-        SmtpClient.TransactionResult r = m.result();
-        if (r.outcomes().values().stream().anyMatch(o -> o instanceof DeliveryOutcome.Delivered)) {
+        if (!stale && m.error() != null) {
+            // The item after the results could not be sent here: deferred, the connection given up.
+            WorkItem w = m.run().get(done++);
+            messages++;
+            Map<String, DeliveryOutcome> deferred = all(w, new DeliveryOutcome.Deferred("local error: " + m.error()));
+            log(w, deferred);
+            deps.queue().tell(new QueueActor.Report(w, deferred));
+            reusable = false;
+        }
+        if (delivered) {
             deps.hostHealth().tell(new HostHealth.ReportSuccess(connectedTo.address()));
         }
-        if (!r.reusable()) {
+        // Items of the run not sent (after a stale or broken connection, or when stopping) are in hand again.
+        List<WorkItem> rest = m.run().subList(done, m.run().size());
+        for (int i = rest.size() - 1; i >= 0; i--) {
+            inHand.addFirst(rest.get(i));
+        }
+        if (stale) {
+            // The kept connection died while idle: dial again, this was no attempt.
+            closeConnection();
+            item = inHand.poll();
+            relay = "none";
+            dialled = false;
+            lastError = "";
+            candidates.clear();
+            candidates.addAll(itemRoute);
+            return tryNext();
+        }
+        if (!reusable) {
             closeConnection();
         }
-        return report(r.outcomes());
+        return next();
     }
 
     private Behavior<Command> report(Map<String, DeliveryOutcome> outcomes) {
-        outcomes.forEach((rcpt, o) -> getContext().getLog().info("{}: to=<{}>, relay={}, status={} ({})",
-                item.queueId(), rcpt, relay, o.result(), o.reason()));
+        log(item, outcomes);
         deps.queue().tell(new QueueActor.Report(item, outcomes));
         return next();
     }
 
+    private void log(WorkItem w, Map<String, DeliveryOutcome> outcomes) {
+        outcomes.forEach((rcpt, o) -> getContext().getLog().info("{}: to=<{}>, relay={}, status={} ({})",
+                w.queueId(), rcpt, relay, o.result(), o.reason()));
+    }
+
     private Behavior<Command> next() {
+        item = null;
         if (finishing || out.maxMessagesPerSession() > 0 && messages >= out.maxMessagesPerSession()) {
             return finish();
+        }
+        if (!inHand.isEmpty()) {
+            return start(inHand.poll());
         }
         pull();
         return this;
@@ -315,12 +467,16 @@ public final class DeliveryActor extends AbstractBehavior<DeliveryActor.Command>
     }
 
     private Map<String, DeliveryOutcome> deferAll(String reason) {
-        return all(new DeliveryOutcome.Deferred(reason));
+        return all(item, new DeliveryOutcome.Deferred(reason));
     }
 
     private Map<String, DeliveryOutcome> all(DeliveryOutcome o) {
+        return all(item, o);
+    }
+
+    private static Map<String, DeliveryOutcome> all(WorkItem w, DeliveryOutcome o) {
         Map<String, DeliveryOutcome> m = new LinkedHashMap<>();
-        for (String r : item.recipients()) {
+        for (String r : w.recipients()) {
             m.put(r, o);
         }
         return m;

@@ -25,8 +25,16 @@ public final class DotStuffing {
             lineStart = b == '\n';
         }
         boolean addLineEnd = n > 0 && !lineStart;
-        byte[] out = new byte[n + extra + (addLineEnd ? 2 : 0) + 3];
-        int o = 0;
+        byte[] out;
+        int o;
+        if (extra == 0) {
+            // Nothing to stuff or repair (the usual case): one block copy instead of a byte loop.
+            out = java.util.Arrays.copyOf(message, n + (addLineEnd ? 2 : 0) + 3);
+            o = n;
+            return trailer(out, o, addLineEnd);
+        }
+        out = new byte[n + extra + (addLineEnd ? 2 : 0) + 3];
+        o = 0;
         lineStart = true;
         for (int i = 0; i < n; i++) {
             byte b = message[i];
@@ -39,6 +47,11 @@ public final class DotStuffing {
             out[o++] = b;
             lineStart = b == '\n';
         }
+        return trailer(out, o, addLineEnd);
+    }
+
+    /** Writes the (missing line end and) end-of-data marker from {@code o}. */
+    private static byte[] trailer(byte[] out, int o, boolean addLineEnd) {
         if (addLineEnd) {
             out[o++] = '\r';
             out[o++] = '\n';

@@ -22,7 +22,8 @@ import java.util.Optional;
 /**
  * The client side of one outbound SMTP connection (RFC 5321), blocking: greeting, EHLO (HELO
  * fallback), then transactions MAIL/RCPT/DATA, pipelined when the server offers PIPELINING (RFC 2920),
- * with SIZE and BODY=8BITMIME when offered, RSET before every transaction after the first, QUIT.
+ * with SIZE and BODY=8BITMIME when offered, RSET before every transaction after the first (in the
+ * same pipelined group), QUIT.
  * Works on any pair of streams, so the conversation is unit-tested without a socket; {@link #connect}
  * opens the socket. Runs on the outbound I/O dispatcher, never on an actor thread. Not thread-safe.
  *
@@ -68,7 +69,9 @@ public final class SmtpClient implements AutoCloseable {
     private final Duration commandTimeout;
     private SmtpReplyDecoder decoder = new SmtpReplyDecoder();
     private final byte[] buf = new byte[8192];
-    private final List<String> transcript = new ArrayList<>();
+    /** The last {@link #TRANSCRIPT_LINES} lines: a kept connection carries thousands of messages. */
+    private final java.util.ArrayDeque<String> transcript = new java.util.ArrayDeque<>();
+    static final int TRANSCRIPT_LINES = 100;
     private boolean pipelining;
     private boolean eightBitMime;
     private long maxSize;
@@ -224,7 +227,7 @@ public final class SmtpClient implements AutoCloseable {
             in = ssl.getInputStream();
             out = ssl.getOutputStream();
             tlsProtocol = ssl.getSession().getProtocol();
-            transcript.add("-- TLS " + tlsProtocol);
+            note("-- TLS " + tlsProtocol);
         } catch (IOException e) {
             return new TlsFailed("TLS handshake failed: " + e.getMessage());
         }
@@ -286,14 +289,16 @@ public final class SmtpClient implements AutoCloseable {
         return sizeOffered;
     }
 
-    /** What was sent (C:) and received (S:), for tests and debugging. */
+    /** The last lines sent (C:) and received (S:), for tests and debugging. */
     public List<String> transcript() {
-        return transcript;
+        return List.copyOf(transcript);
     }
 
     /**
      * One transaction: the message (CRLF, not yet dot-stuffed) to the recipients. Never throws: a
      * broken connection defers the recipients not yet answered and makes the client not reusable.
+     * With PIPELINING, a transaction after the first sends RSET, MAIL, RCPT and DATA as one group
+     * (RFC 2920 lets RSET open it), so a message costs two round trips, not three.
      */
     public TransactionResult send(String sender, List<String> recipients, byte[] message) {
         Map<String, DeliveryOutcome> outcomes = new LinkedHashMap<>();
@@ -309,27 +314,32 @@ public final class SmtpClient implements AutoCloseable {
                 + (eight && eightBitMime ? " BODY=8BITMIME" : "");
         boolean reset = transactions++ > 0;
         try {
-            if (reset) {
-                SmtpReply rset;
-                try {
-                    rset = command("RSET");
-                } catch (IOException | SmtpReplyDecoder.ProtocolError e) {
-                    return new TransactionResult(Map.of(), false, true);
-                }
-                if (!rset.positive()) {
-                    return new TransactionResult(Map.of(), false, true);
-                }
-            }
             List<String> accepted = new ArrayList<>();
             SmtpReply dataReply;
             if (pipelining) {
                 StringBuilder group = new StringBuilder();
+                if (reset) {
+                    group.append("RSET\r\n");
+                }
                 group.append(mail).append("\r\n");
                 for (String r : recipients) {
                     group.append("RCPT TO:<").append(r).append(">\r\n");
                 }
                 group.append("DATA\r\n");
-                write(group.toString());
+                if (reset) {
+                    // No reply to the RSET (or a refusal): the kept connection is dead or confused.
+                    // Nothing was attempted: the body only ever follows a 354, and the caller closes.
+                    try {
+                        write(group.toString());
+                        if (!read(commandTimeout).positive()) {
+                            return new TransactionResult(Map.of(), false, true);
+                        }
+                    } catch (IOException | SmtpReplyDecoder.ProtocolError e) {
+                        return new TransactionResult(Map.of(), false, true);
+                    }
+                } else {
+                    write(group.toString());
+                }
                 SmtpReply mailReply = read(commandTimeout);
                 List<SmtpReply> rcptReplies = new ArrayList<>();
                 for (int i = 0; i < recipients.size(); i++) {
@@ -360,6 +370,17 @@ public final class SmtpClient implements AutoCloseable {
                     return new TransactionResult(outcomes, true);
                 }
             } else {
+                if (reset) {
+                    SmtpReply rset;
+                    try {
+                        rset = command("RSET");
+                    } catch (IOException | SmtpReplyDecoder.ProtocolError e) {
+                        return new TransactionResult(Map.of(), false, true);
+                    }
+                    if (!rset.positive()) {
+                        return new TransactionResult(Map.of(), false, true);
+                    }
+                }
                 SmtpReply mailReply = command(mail);
                 if (!mailReply.positive()) {
                     return allWith(recipients, outcomes, mailReply, true);
@@ -383,7 +404,7 @@ public final class SmtpClient implements AutoCloseable {
             byte[] payload = DotStuffing.stuff(message);
             out.write(payload);
             out.flush();
-            transcript.add("C: <" + payload.length + " octets>");
+            note("C: <" + payload.length + " octets>");
             SmtpReply fin = read(DATA_FINAL_TIMEOUT.compareTo(commandTimeout) > 0 ? DATA_FINAL_TIMEOUT : commandTimeout);
             for (String r : accepted) {
                 outcomes.put(r, fin.positive() ? new DeliveryOutcome.Delivered(fin.summary()) : failure(fin));
@@ -446,9 +467,16 @@ public final class SmtpClient implements AutoCloseable {
         return read(commandTimeout);
     }
 
+    private void note(String line) {
+        if (transcript.size() == TRANSCRIPT_LINES) {
+            transcript.removeFirst();
+        }
+        transcript.addLast(line);
+    }
+
     private void write(String text) throws IOException {
         for (String l : text.split("\r\n")) {
-            transcript.add("C: " + l);
+            note("C: " + l);
         }
         out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
@@ -461,7 +489,7 @@ public final class SmtpClient implements AutoCloseable {
         while (true) {
             Optional<SmtpReply> r = decoder.next();
             if (r.isPresent()) {
-                transcript.add("S: " + r.get().summary());
+                note("S: " + r.get().summary());
                 return r.get();
             }
             int n = in.read(buf);

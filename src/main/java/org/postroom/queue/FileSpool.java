@@ -117,8 +117,18 @@ public final class FileSpool implements OutboundSpool {
      * for every delivered message and capped outbound delivery at ~200-700 msg/s (bench/peers.sh).
      */
     public void remove(String id) throws IOException {
-        Files.deleteIfExists(dir.resolve(id + ".env"));
-        Files.deleteIfExists(dir.resolve(id + ".msg"));
+        unlink(dir.resolve(id + ".env"));
+        unlink(dir.resolve(id + ".msg"));
+    }
+
+    /**
+     * Deletes a file if it exists, with one system call: {@link Files#deleteIfExists} first stats the
+     * path (to tell a directory), which costs as much again for every delivered message.
+     */
+    private static void unlink(Path file) throws IOException {
+        if (!file.toFile().delete() && Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("cannot delete " + file);
+        }
     }
 
     /**

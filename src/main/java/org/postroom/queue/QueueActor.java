@@ -29,8 +29,10 @@ import java.util.Set;
  * Rebuilds from disk at start (and on a supervised restart).
  *
  * <p>Work is pulled: {@link Pull} answers {@link Work} (one message's ready recipients in one
- * domain, as a {@link WorkItem}: ids and envelope, never the body) or {@link NothingReady}; the item is
- * leased to the puller until it sends {@link Report} (per-recipient {@link DeliveryOutcome}) or
+ * domain, as a {@link WorkItem}: ids and envelope, never the body; with {@code max} above one, up to
+ * that many such items of one domain, cut so that no session takes more than a quarter of its even
+ * share of the ready work) or {@link NothingReady}; each item is leased to the puller until it sends
+ * {@link Report} (per-recipient {@link DeliveryOutcome}; {@link Reports} for several at once) or
  * {@link Return} (no host could be tried: not an attempt, held back until the next cycle). A
  * puller that stops with leases has them released. {@link CountReady} tells the router how much work
  * is ready (and, with {@code newCycle}, starts a new delivery cycle: held items and expired messages
@@ -57,7 +59,18 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
      * Asks for the next ready item; {@code session} is the delivery actor (watched: its leases come back
      * when it stops), {@code preferredDomain} the domain its open connection serves, or null.
      */
-    public record Pull(ActorRef<PullReply> replyTo, String preferredDomain, ActorRef<?> session) implements Command {
+    public record Pull(ActorRef<PullReply> replyTo, String preferredDomain, ActorRef<?> session, int max)
+            implements Command {
+        public Pull {
+            if (max < 1) {
+                throw new IllegalArgumentException("max must be at least 1: " + max);
+            }
+        }
+
+        public Pull(ActorRef<PullReply> replyTo, String preferredDomain, ActorRef<?> session) {
+            this(replyTo, preferredDomain, session, 1);
+        }
+
         public Pull(ActorRef<PullReply> replyTo, String preferredDomain) {
             this(replyTo, preferredDomain, replyTo);
         }
@@ -72,12 +85,42 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     public sealed interface PullReply permits Work, NothingReady {}
 
-    public record Work(WorkItem item) implements PullReply {}
+    /**
+     * Ready items, at least one and at most the pull's {@code max}, all for one domain (the preferred
+     * one when it has any). Each is leased to the puller until reported or returned.
+     */
+    public record Work(List<WorkItem> items) implements PullReply {
+        public Work {
+            items = List.copyOf(items);
+            if (items.isEmpty()) {
+                throw new IllegalArgumentException("no items");
+            }
+        }
+
+        public Work(WorkItem item) {
+            this(List.of(item));
+        }
+
+        /** The first (with a pull of one, the only) item. */
+        public WorkItem item() {
+            return items.get(0);
+        }
+    }
 
     public record NothingReady() implements PullReply {}
 
     /** Results for the recipients of an item; recipients left out stay pending, unchanged. */
     public record Report(WorkItem item, Map<String, DeliveryOutcome> outcomes) implements Command {}
+
+    /**
+     * Several {@link Report}s at once (a session's run of messages over one connection): handled as
+     * if sent one by one, with one status refresh after them.
+     */
+    public record Reports(List<Report> reports) implements Command {
+        public Reports {
+            reports = List.copyOf(reports);
+        }
+    }
 
     /** The item could not be tried (every host cached or without a free token). */
     public record Return(WorkItem item) implements Command {}
@@ -208,7 +251,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         spool.setListener(env -> self.tell(new Enqueued(env)));
         List<String> problems = new ArrayList<>();
         for (Envelope e : spool.loadAll(problems)) {
-            entries.put(e.id(), e);
+            putEntry(e);
         }
         for (String p : problems) {
             ctx.getLog().warn("spool entry skipped: {}", p);
@@ -226,6 +269,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
                 .onMessage(Pull.class, this::onPull)
                 .onMessage(Reserve.class, this::onReserve)
                 .onMessage(Report.class, this::onReport)
+                .onMessage(Reports.class, this::onReports)
                 .onMessage(Return.class, this::onReturn)
                 .onMessage(CountReady.class, this::onCountReady)
                 .onMessage(Subscribe.class, this::onSubscribe)
@@ -252,13 +296,15 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         reserved.remove(m.session());
         pulled.add(m.session());
         watch(m.session());
-        WorkItem item = nextReady(m.preferredDomain());
-        if (item == null) {
+        List<WorkItem> items = nextReady(m.preferredDomain(), m.max());
+        if (items.isEmpty()) {
             m.replyTo().tell(new NothingReady());
             return this;
         }
-        leases.put(item.key(), m.session());
-        m.replyTo().tell(new Work(item));
+        for (WorkItem item : items) {
+            leases.put(item.key(), m.session());
+        }
+        m.replyTo().tell(new Work(items));
         return this;
     }
 
@@ -277,10 +323,38 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     }
 
     private Behavior<Command> onReport(Report m) {
+        apply(m);
+        publish();
+        return this;
+    }
+
+    private Behavior<Command> onReports(Reports m) {
+        for (Report r : m.reports()) {
+            apply(r);
+        }
+        publish();
+        return this;
+    }
+
+    /**
+     * How many items one pull may take: at most what the session asks for, and at most a quarter of
+     * an even share of the ready work among {@code outbound.max-sessions} sessions, so batches never
+     * starve the other sessions (20 ready for 5 sessions: one at a time, 5 × 4 as DESIGN.md says) and
+     * shrink to one as the queue empties.
+     */
+    private int batchSize(int max, long ready) {
+        if (max <= 1) {
+            return 1;
+        }
+        int sessions = Math.max(1, settings.outbound().maxSessions());
+        return (int) Math.max(1, Math.min(max, ready / (4L * sessions)));
+    }
+
+    private void apply(Report m) {
         leases.remove(m.item().key());
         Envelope env = entries.get(m.item().queueId());
         if (env == null) {
-            return this;
+            return;
         }
         Instant now = clock.instant();
         boolean expired = expired(env, now);
@@ -311,7 +385,6 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
             updated.add(next);
         }
         save(env.withRecipients(updated), newlyFailed);
-        return this;
     }
 
     private Behavior<Command> onReturn(Return m) {
@@ -338,7 +411,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     }
 
     private Behavior<Command> onEnqueued(Enqueued m) {
-        if (entries.putIfAbsent(m.envelope().id(), m.envelope()) == null) {
+        if (putEntryIfAbsent(m.envelope())) {
             publish();
             listeners.forEach(l -> l.tell(new WorkAvailable()));
         }
@@ -414,7 +487,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     }
 
     private Behavior<Command> onDeleteMessage(DeleteMessage m) {
-        Envelope env = entries.remove(m.queueId());
+        Envelope env = removeEntry(m.queueId());
         if (env == null) {
             m.replyTo().tell(new Controlled(m.queueId(), false, 0));
             return this;
@@ -447,6 +520,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         }
         if (changed > 0) {
             save(env.withRecipients(updated), List.of());
+            publish();
         }
         return changed;
     }
@@ -503,23 +577,46 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         return end >= 0 ? text.substring(0, end + 1) : text;
     }
 
-    /** The next ready unit of work, preferring the given domain (the puller's open connection). */
-    private WorkItem nextReady(String preferredDomain) {
+    /**
+     * The next ready units of work, all for one domain: the preferred domain's (the puller's open
+     * connection) when it has any, else the first ready item's. With {@code max} above one, the batch
+     * is cut to {@link #batchSize} of the ready work seen, and the scan stops once that is known.
+     */
+    private List<WorkItem> nextReady(String preferredDomain, int max) {
         Instant now = clock.instant();
+        int sessions = Math.max(1, settings.outbound().maxSessions());
+        // Ready units needed to allow a batch of max (see batchSize): no need to count beyond.
+        long enough = max <= 1 ? 0 : 4L * sessions * max;
+        List<WorkItem> batch = new ArrayList<>();
         WorkItem first = null;
+        String domain = preferredDomain;
+        long ready = 0;
+        scan:
         for (Envelope env : entries.values()) {
             Map<String, List<String>> byDomain = readyByDomain(env, now);
             for (Map.Entry<String, List<String>> e : byDomain.entrySet()) {
+                ready++;
                 WorkItem item = new WorkItem(env.id(), env.sender(), e.getKey(), e.getValue(), env.size());
-                if (preferredDomain == null || preferredDomain.equals(e.getKey())) {
-                    return item;
-                }
                 if (first == null) {
                     first = item;
+                    if (domain == null) {
+                        domain = e.getKey();
+                    }
+                }
+                if (batch.size() < max && domain.equals(e.getKey())) {
+                    batch.add(item);
+                }
+                if (batch.size() >= max && ready >= enough) {
+                    break scan;
                 }
             }
         }
-        return first;
+        if (batch.isEmpty()) {
+            // Nothing for the preferred domain: the first ready item of another one.
+            return first == null ? List.of() : List.of(first);
+        }
+        int size = batchSize(max, ready);
+        return size >= batch.size() ? batch : List.copyOf(batch.subList(0, size));
     }
 
     private int countReady() {
@@ -570,6 +667,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
             }
             if (!newlyFailed.isEmpty()) {
                 save(env.withRecipients(updated), newlyFailed);
+                publish();
             }
         }
     }
@@ -591,10 +689,10 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         }
         try {
             if (env.finished()) {
-                entries.remove(env.id());
+                removeEntry(env.id());
                 spool.remove(env.id());
             } else {
-                entries.put(env.id(), env);
+                putEntry(env);
                 spool.writeEnvelope(env);
             }
         } catch (IOException e) {
@@ -604,7 +702,6 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         if (body != null) {
             bounce(env, newlyFailed, body);
         }
-        publish();
     }
 
     private void bounce(Envelope env, List<RecipientState> failed, byte[] original) {
@@ -621,7 +718,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
             } else {
                 // Known at once (the spool's announcement comes later and is deduplicated).
                 Envelope b = spool.store("", List.of(sender), dsn);
-                entries.putIfAbsent(b.id(), b);
+                putEntryIfAbsent(b);
                 listeners.forEach(l -> l.tell(new WorkAvailable()));
             }
         } catch (IOException | RuntimeException e) {
@@ -631,28 +728,56 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     private volatile Map<String, Object> status = Map.of();
 
-    private void publish() {
-        metrics.queueMessages().set(entries.size());
-        int pending = 0;
-        int deferred = 0;
-        Instant oldest = null;
-        for (Envelope e : entries.values()) {
-            for (RecipientState r : e.recipients()) {
-                if (r.pending()) {
-                    pending++;
-                    if (r.attempts() > 0) {
-                        deferred++;
-                    }
+    // The figures of /status, kept up to date as entries come and go (a scan of the whole queue
+    // after every report cost more than the delivery work at a few thousand queued messages).
+    private int pendingRecipients;
+    private int deferredRecipients;
+    /** Creation times of the entries, with how many entries have each: the first is the oldest. */
+    private final java.util.TreeMap<Instant, Integer> createdTimes = new java.util.TreeMap<>();
+
+    private void putEntry(Envelope env) {
+        Envelope old = entries.put(env.id(), env);
+        if (old != null) {
+            count(old, -1);
+        }
+        count(env, 1);
+    }
+
+    private boolean putEntryIfAbsent(Envelope env) {
+        if (entries.putIfAbsent(env.id(), env) != null) {
+            return false;
+        }
+        count(env, 1);
+        return true;
+    }
+
+    private Envelope removeEntry(String id) {
+        Envelope old = entries.remove(id);
+        if (old != null) {
+            count(old, -1);
+        }
+        return old;
+    }
+
+    private void count(Envelope env, int sign) {
+        for (RecipientState r : env.recipients()) {
+            if (r.pending()) {
+                pendingRecipients += sign;
+                if (r.attempts() > 0) {
+                    deferredRecipients += sign;
                 }
             }
-            if (oldest == null || e.created().isBefore(oldest)) {
-                oldest = e.created();
-            }
         }
+        createdTimes.merge(env.created(), sign, (a, b) -> a + b == 0 ? null : a + b);
+    }
+
+    private void publish() {
+        metrics.queueMessages().set(entries.size());
+        Instant oldest = createdTimes.isEmpty() ? null : createdTimes.firstKey();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("messages", (long) entries.size());
-        s.put("recipientsPending", pending);
-        s.put("recipientsDeferred", deferred);
+        s.put("recipientsPending", pendingRecipients);
+        s.put("recipientsDeferred", deferredRecipients);
         s.put("oldest", oldest == null ? "" : oldest.toString());
         status = s;
     }

@@ -46,4 +46,14 @@ class DotStuffingFastPathTest {
             assertArrayEquals(reference(b), DotStuffing.stuff(b), () -> java.util.Arrays.toString(b));
         }
     }
+
+    @Test
+    void aMessageWithNothingToStuffShouldBeCopiedWithTheEndMarker() {
+        for (String m : new String[] {"", "Subject: x\r\n\r\nbody\r\n", "Subject: x\r\n\r\nno final line end",
+                "a.b\r\n x.\r\n"}) {
+            byte[] b = m.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertArrayEquals(reference(b), DotStuffing.stuff(b), m);
+        }
+        assertArrayEquals("x\r\n.\r\n".getBytes(), DotStuffing.stuff("x".getBytes()));
+    }
 }

@@ -126,4 +126,76 @@ class SmtpClientTest {
         assertTrue(r.stale());
         assertTrue(r.outcomes().isEmpty());
     }
+
+    /** Records what was sent, one string per flush (each write of the client is flushed at once). */
+    private static final class FlushRecorder extends java.io.OutputStream {
+        final List<String> groups = new java.util.ArrayList<>();
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+
+        @Override
+        public void write(int b) {
+            pending.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            pending.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {
+            groups.add(pending.toString(StandardCharsets.UTF_8));
+            pending.reset();
+        }
+    }
+
+    @Test
+    void aPipeliningServerShouldGetTheRsetOfALaterTransactionInTheSameGroupAsMailRcptAndData() {
+        FlushRecorder recorder = new FlushRecorder();
+        SmtpClient c = new SmtpClient(null, new ByteArrayInputStream(("220 hi\r\n" + EHLO_PIPELINING
+                + "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n"
+                + "250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued again\r\n")
+                .getBytes(StandardCharsets.UTF_8)), recorder, Duration.ofSeconds(5));
+        c.handshake("h");
+        c.send("a@b.test", List.of("x@remote.test"), MESSAGE);
+        SmtpClient.TransactionResult r = c.send("a@b.test", List.of("y@remote.test"), MESSAGE);
+        assertFalse(r.stale());
+        assertEquals(new DeliveryOutcome.Delivered("250 queued again"), r.outcomes().get("y@remote.test"));
+        assertEquals("RSET\r\nMAIL FROM:<a@b.test> SIZE=" + MESSAGE.length + "\r\nRCPT TO:<y@remote.test>\r\nDATA\r\n",
+                recorder.groups.get(recorder.groups.size() - 2), recorder.groups.toString());
+        assertEquals(5, recorder.groups.size(), "EHLO, group, body, group, body: " + recorder.groups);
+    }
+
+    @Test
+    void aPipelinedRsetWithoutAnswerOrRefusedShouldBeStaleWithoutSendingTheBody() {
+        String first = "220 hi\r\n" + EHLO_PIPELINING + "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n";
+        for (String after : List.of("", "500 what\r\n250 ok\r\n250 ok\r\n354 go\r\n")) {
+            sent.reset();
+            SmtpClient c = client(first + after);
+            c.handshake("h");
+            c.send("a@b.test", List.of("x@remote.test"), MESSAGE);
+            SmtpClient.TransactionResult r = c.send("a@b.test", List.of("y@remote.test"), MESSAGE);
+            assertTrue(r.stale(), after);
+            assertFalse(r.reusable());
+            assertTrue(r.outcomes().isEmpty());
+            assertTrue(sent().endsWith("RSET\r\nMAIL FROM:<a@b.test> SIZE=" + MESSAGE.length
+                    + "\r\nRCPT TO:<y@remote.test>\r\nDATA\r\n"), sent());
+        }
+    }
+
+    @Test
+    void aLongLivedConnectionShouldKeepOnlyTheLastLinesOfItsTranscript() {
+        StringBuilder replies = new StringBuilder("220 hi\r\n" + EHLO_PIPELINING + "250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n");
+        for (int i = 1; i < 200; i++) {
+            replies.append("250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued ").append(i).append("\r\n");
+        }
+        SmtpClient c = client(replies.toString());
+        c.handshake("h");
+        for (int i = 0; i < 200; i++) {
+            assertFalse(c.send("a@b.test", List.of("x@remote.test"), MESSAGE).stale());
+        }
+        List<String> t = c.transcript();
+        assertEquals(SmtpClient.TRANSCRIPT_LINES, t.size());
+        assertEquals("S: 250 queued 199", t.get(t.size() - 1));
+    }
 }

@@ -266,4 +266,106 @@ class QueueActorTest {
         stopped.stop();
         await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 1);
     }
+
+    @Test
+    void aPullForSeveralShouldGetOneDomainsItemsCutToAQuarterOfAnEvenShare() throws Exception {
+        settings = TestSettings.of(dataDir, "outbound { max-sessions = 2 }");
+        ActorRef<QueueActor.Command> q = queue();
+        // Enqueued into the running queue, so its order is the order of arrival.
+        spool.enqueue("alice@example.test", List.of("z@other.test"), BODY);
+        for (int i = 0; i < 40; i++) {
+            spool.enqueue("alice@example.test", List.of("x" + i + "@remote.test"), BODY);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 41);
+        TestProbe<QueueActor.PullReply> session = testKit.createTestProbe();
+
+        // 41 ready, 2 sessions: a quarter of the even share is 5; all for the domain asked for.
+        q.tell(new QueueActor.Pull(session.getRef(), "remote.test", session.getRef(), 16));
+        List<WorkItem> batch = session.expectMessageClass(QueueActor.Work.class).items();
+        assertEquals(5, batch.size());
+        assertTrue(batch.stream().allMatch(w -> w.domain().equals("remote.test")), batch.toString());
+        assertEquals(5, batch.stream().map(WorkItem::queueId).distinct().count());
+        assertEquals(36, ready(q, false), "each item of the batch is leased");
+
+        // Never more than asked for.
+        q.tell(new QueueActor.Pull(session.getRef(), "remote.test", session.getRef(), 2));
+        assertEquals(2, session.expectMessageClass(QueueActor.Work.class).items().size());
+
+        // Without a preference the first ready item's domain makes the batch: here a single one.
+        q.tell(new QueueActor.Pull(session.getRef(), null, session.getRef(), 16));
+        List<WorkItem> other = session.expectMessageClass(QueueActor.Work.class).items();
+        assertEquals(List.of("other.test"), other.stream().map(WorkItem::domain).toList());
+
+        // One report for several items: each applied, the delivered ones leave the spool.
+        List<QueueActor.Report> reports = new java.util.ArrayList<>();
+        for (WorkItem w : batch) {
+            reports.add(new QueueActor.Report(w, each(w, new DeliveryOutcome.Delivered("250 ok"))));
+        }
+        q.tell(new QueueActor.Reports(reports));
+        await().atMost(Duration.ofSeconds(5)).until(() -> metrics.queueMessages().get() == 36);
+        assertEquals(5.0, metrics.deliveries("delivered"));
+        assertEquals(null, inspect(q, batch.get(0).queueId()));
+    }
+
+    @Test
+    void aPullForSeveralShouldGetOneAtATimeWhenTheReadyWorkIsSmallForTheSessions() throws Exception {
+        settings = TestSettings.of(dataDir, "outbound { max-sessions = 5 }");
+        ActorRef<QueueActor.Command> q = queue();
+        for (int i = 0; i < 20; i++) {
+            spool.enqueue("alice@example.test", List.of("x" + i + "@remote.test"), BODY);
+        }
+        assertEquals(20, ready(q, false));
+        TestProbe<QueueActor.PullReply> session = testKit.createTestProbe();
+        q.tell(new QueueActor.Pull(session.getRef(), null, session.getRef(), 16));
+        assertEquals(1, session.expectMessageClass(QueueActor.Work.class).items().size(),
+                "20 ready for 5 sessions: one each at a time, so 5 sessions take 4 each");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> status() {
+        return (Map<String, Object>) metrics.status().get("queue");
+    }
+
+    @Test
+    void theStatusFiguresShouldFollowEveryChange() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        spool.enqueue("alice@example.test", List.of("a@remote.test", "b@other.test"), BODY);
+        clock.advance(Duration.ofSeconds(1));
+        String second = spool.enqueue("alice@example.test", List.of("c@remote.test"), BODY);
+        clock.advance(Duration.ofSeconds(1));
+        String third = spool.enqueue("alice@example.test", List.of("d@remote.test"), BODY);
+        await().atMost(Duration.ofSeconds(5)).until(() -> ready(q, false) == 4);
+        assertEquals(3L, status().get("messages"));
+        assertEquals(4, status().get("recipientsPending"));
+        String firstCreated = (String) status().get("oldest");
+
+        // The first message: one recipient delivered, one deferred, in one Reports.
+        TestProbe<QueueActor.PullReply> session = testKit.createTestProbe();
+        q.tell(new QueueActor.Pull(session.getRef(), "other.test", session.getRef(), 1));
+        WorkItem other = session.expectMessageClass(QueueActor.Work.class).item();
+        WorkItem remote = work(q);
+        assertEquals(other.queueId(), remote.queueId());
+        q.tell(new QueueActor.Reports(List.of(
+                new QueueActor.Report(remote, each(remote, new DeliveryOutcome.Delivered("250 ok"))),
+                new QueueActor.Report(other, each(other, new DeliveryOutcome.Deferred("451 later"))))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> status().get("recipientsPending").equals(3));
+        assertEquals(1, status().get("recipientsDeferred"));
+        assertEquals(firstCreated, status().get("oldest"), "the first message is still queued");
+
+        // Deleting it makes the second the oldest; delivering the third leaves only the second.
+        TestProbe<QueueActor.Controlled> operator = testKit.createTestProbe();
+        q.tell(new QueueActor.DeleteMessage(remote.queueId(), operator.getRef()));
+        operator.receiveMessage();
+        assertEquals(2L, status().get("messages"));
+        assertEquals(2, status().get("recipientsPending"));
+        assertEquals(0, status().get("recipientsDeferred"));
+        assertEquals(inspect(q, second).created().toString(), status().get("oldest"));
+        assertEquals(second, work(q).queueId());
+        WorkItem done = work(q);
+        assertEquals(third, done.queueId());
+        q.tell(new QueueActor.Report(done, each(done, new DeliveryOutcome.Delivered("250 ok"))));
+        await().atMost(Duration.ofSeconds(5)).until(() -> status().get("messages").equals(1L));
+        assertEquals(1, status().get("recipientsPending"));
+        assertEquals(inspect(q, second).created().toString(), status().get("oldest"));
+    }
 }
