@@ -445,6 +445,9 @@ if wants busy; then
   for _ in $(seq 1 200); do [ "$(metric 'postroom_sessions_active{kind="smtp"}')" = 100 ] && break; sleep 0.05; done
   sleep $SETTLE
   out=$(load busy "127.0.0.1:$pr_smtp" probes="$BUSY_PROBES" expect=421)
+  # The server-side share: accept (bind stream) → the guardian's decision, p99 over the last minute.
+  record pr_busy_decision_p99_ms "$(curl -s --max-time 2 "http://127.0.0.1:$pr_admin/metrics" \
+    | awk '/^postroom_admission_wait_seconds\{/ && /kind="smtp"/ && /quantile="0.99"/ { printf "%.3f", $NF * 1000 }')"
   kill $bl 2>/dev/null || true; wait $bl 2>/dev/null || true
   record pr_busy_p99_ms "$(field p99_ms "$out")"
   record pr_busy_not_refused "$(field not_refused "$out")"
@@ -497,6 +500,7 @@ result="bench/results/$(date -u +%Y-%m-%dT%H%M).txt"
   row "idle IMAP: RSS MiB (Dovecot sum)" "$(get pr_idle_imap_rss_mib)" "$(get dc_idle_imap_rss_mib)" "< 256 MiB @10k"
   row "idle IMAP: KiB per connection (Dovecot)" "$(get pr_idle_imap_kib_per_conn)" "$(get dc_idle_imap_kib_per_conn)" ""
   row "Server Too Busy p99 ms under load" "$(get pr_busy_p99_ms)" "" "< 1 ms"
+  row "  of which accept → decision (server), p99 ms" "$(get pr_busy_decision_p99_ms)" "" "(diagnostic)"
   row "startup to accepting, ms (best of 3)" "$(get pr_startup_ms)" "" "< 2000 ms"
   row "startup with AppCDS archive, ms (best of 3)" "$(get pr_startup_cds_ms)" "" "< 2000 ms"
   echo

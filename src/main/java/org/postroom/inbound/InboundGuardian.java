@@ -54,7 +54,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     public record GetActive(ActorRef<Long> replyTo) implements Command {}
 
-    private record Connected(Tcp.IncomingConnection connection) implements Command {}
+    private record Connected(Tcp.IncomingConnection connection, long acceptedNanos) implements Command {}
 
     private record BindSucceeded(Tcp.ServerBinding binding) implements Command {}
 
@@ -80,6 +80,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     /** The client address of each admitted session, to count it out of {@link #perIp}. */
     private final java.util.Map<ActorRef<?>, java.net.InetAddress> sessionIps = new java.util.HashMap<>();
     private final ByteString serverTooBusy;
+    private final io.micrometer.core.instrument.Timer admissionWait;
     private final Duration idleTimeout;
     private Tcp.ServerBinding binding;
     private long sequence;
@@ -106,6 +107,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         this.perIp = new PerIpAdmission(PerIpAdmission.Limits.of(listener, services.settings().inbound().security()),
                 java.time.Clock.systemUTC());
         this.serverTooBusy = protocol.serverTooBusy(services.settings());
+        this.admissionWait = services.metrics().admissionWait(protocol.kind());
         this.handlers = protocol.handlers(services);
         this.idleTimeout = services.settings().inbound().idleTimeout();
 
@@ -113,7 +115,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         var connections = Tcp.get(ctx.getSystem())
                 .bind(listener.bind(), listener.port(), 1024, List.of(), false, Optional.empty());
         var binding = connections
-                .to(Sink.foreach(c -> self.tell(new Connected(c))))
+                .to(Sink.foreach(c -> self.tell(new Connected(c, System.nanoTime()))))
                 .run(ctx.getSystem());
         ctx.pipeToSelf(binding, (b, e) -> e == null ? new BindSucceeded(b) : new BindFailed(e));
     }
@@ -141,6 +143,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     }
 
     private Behavior<Command> onConnected(Connected m) {
+        admissionWait.record(System.nanoTime() - m.acceptedNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         Tcp.IncomingConnection connection = m.connection();
         java.net.InetAddress ip = connection.remoteAddress().getAddress();
         if (binding == null && !shutdownWaiters.isEmpty()) {

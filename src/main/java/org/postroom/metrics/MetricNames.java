@@ -22,6 +22,8 @@ public final class MetricNames {
     public static final String HOSTHEALTH_TOKENS_IN_USE = "postroom.hosthealth.tokens.in.use";
     public static final String HOSTHEALTH_TOKEN_DENIALS = "postroom.hosthealth.token.denials";
     public static final String MULTIPOP_MESSAGES = "postroom.multipop.messages";
+    /** Time from a connection reaching the listener's guardian's queue to its admit/refuse decision. */
+    public static final String ADMISSION_WAIT = "postroom.admission.wait";
 
     public static final String KIND = "kind";
     public static final String RESULT = "result";

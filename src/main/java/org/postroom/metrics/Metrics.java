@@ -77,6 +77,24 @@ public final class Metrics {
         return registry.scrape();
     }
 
+    private final Map<String, io.micrometer.core.instrument.Timer> admissionWaits = new ConcurrentHashMap<>();
+
+    /**
+     * How long accepted connections of a listener waited for its guardian's admit/refuse decision
+     * ({@code postroom_admission_wait_seconds{kind,quantile}}: p50/p99 over the last minute, plus count,
+     * sum and max): the server-side share of the time a refused client waits for "Server Too Busy".
+     */
+    public io.micrometer.core.instrument.Timer admissionWait(String kind) {
+        return admissionWaits.computeIfAbsent(kind, k -> io.micrometer.core.instrument.Timer
+                .builder(MetricNames.ADMISSION_WAIT)
+                .description("Time from accept to the listener's admit/refuse decision")
+                .tag(MetricNames.KIND, k)
+                .publishPercentiles(0.5, 0.99)
+                .distributionStatisticExpiry(java.time.Duration.ofMinutes(1))
+                .distributionStatisticBufferLength(3)
+                .register(registry));
+    }
+
     public SessionCounters sessions(String kind) {
         SessionCounters c = sessions.get(kind);
         if (c == null) {

@@ -33,6 +33,8 @@ class ServerTooBusyIntegrationTest {
                         assertEquals("421 4.3.2 mail.example.test Server Too Busy", refused.reply(), kind);
                         assertTrue(refused.closedByServer());
                     }
+                    // Every accepted connection, admitted or refused, had its wait for the decision timed.
+                    assertEquals(3, engine.metrics().admissionWait(kind).count(), kind);
                     // One leaves politely, the other by a reset: both slots come back.
                     open.get(0).send("QUIT\r\n");
                     assertTrue(open.get(0).reply().startsWith("221"));
