@@ -108,12 +108,7 @@ class DeliveryActorTest {
             TestProbe<QueueActor.Command> queue = testKit.createTestProbe();
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
             DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port() + "\nmax-messages-per-session = 2");
-            List<WorkItem> items = new java.util.ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
-                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
-                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
-            }
+            List<WorkItem> items = queued(deps, 3);
             ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
 
             queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items.get(0)));
@@ -152,12 +147,7 @@ class DeliveryActorTest {
             // A report window longer than the test: the run's outcomes go in one report at its end.
             DeliveryDeps deps = deps(queue, hostHealth, dns, "smart-host = \"127.0.0.2:" + peer.port() + "\"\n"
                     + "report-window = 1 minute");
-            List<WorkItem> items = new java.util.ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
-                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
-                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
-            }
+            List<WorkItem> items = queued(deps, 5);
             ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
 
             QueueActor.Pull pull = queue.expectMessageClass(QueueActor.Pull.class);
@@ -198,12 +188,7 @@ class DeliveryActorTest {
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
             DeliveryDeps deps = deps(queue, hostHealth, dns, "remote-port = " + peer.port()
                     + "\nmax-messages-per-session = 3\nreport-window = 1 minute");
-            List<WorkItem> items = new java.util.ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
-                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
-                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
-            }
+            List<WorkItem> items = queued(deps, 3);
             ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
 
             QueueActor.Pull pull = queue.expectMessageClass(QueueActor.Pull.class);
@@ -286,12 +271,7 @@ class DeliveryActorTest {
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
             DeliveryDeps deps = deps(queue, hostHealth, dns,
                     "smart-host = \"127.0.0.2:" + peer.server.getLocalPort() + "\"\nreport-window = 1 minute");
-            List<WorkItem> items = new java.util.ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
-                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
-                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
-            }
+            List<WorkItem> items = queued(deps, 3);
             ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
             queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items));
             HostHealth.Acquire first = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
@@ -324,12 +304,7 @@ class DeliveryActorTest {
             TestProbe<HostHealth.Command> hostHealth = testKit.createTestProbe();
             DeliveryDeps deps = deps(queue, hostHealth, dns,
                     "smart-host = \"127.0.0.2:" + peer.port() + "\"\nreport-window = 0");
-            List<WorkItem> items = new java.util.ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
-                        ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
-                items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
-            }
+            List<WorkItem> items = queued(deps, 3);
             ActorRef<DeliveryActor.Command> session = testKit.spawn(DeliveryActor.create(deps));
             queue.expectMessageClass(QueueActor.Pull.class).replyTo().tell(new QueueActor.Work(items));
             HostHealth.Acquire acquire = hostHealth.expectMessageClass(HostHealth.Acquire.class, Duration.ofSeconds(10));
@@ -341,5 +316,16 @@ class DeliveryActorTest {
             queue.expectTerminated(session, Duration.ofSeconds(5));
             assertEquals(1, peer.connections());
         }
+    }
+
+    /** {@code count} messages from alice to x0@remote.test, x1@… in the spool, as the queue would hand them out. */
+    private static List<WorkItem> queued(DeliveryDeps deps, int count) throws java.io.IOException {
+        List<WorkItem> items = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String id = deps.spool().enqueue("alice@example.test", List.of("x" + i + "@remote.test"),
+                    ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes());
+            items.add(new WorkItem(id, "alice@example.test", "remote.test", List.of("x" + i + "@remote.test"), 10));
+        }
+        return items;
     }
 }
