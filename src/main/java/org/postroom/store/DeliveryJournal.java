@@ -171,10 +171,16 @@ public final class DeliveryJournal implements AutoCloseable {
      * were replayed through {@link #replayed()}.
      */
     public static DeliveryJournal open(Path dir, Path mailRoot, Options options) throws IOException {
+        return open(dir, mailRoot, options, true);
+    }
+
+    /** As above; {@code useSyncfs = false} makes checkpoints fsync file by file (tests of that path). */
+    static DeliveryJournal open(Path dir, Path mailRoot, Options options, boolean useSyncfs) throws IOException {
         if (options.segments() < 2) {
             throw new IllegalArgumentException("a journal needs at least 2 segments");
         }
         Files.createDirectories(dir);
+        Files.createDirectories(mailRoot);
         Segment[] segments = new Segment[options.segments()];
         for (int i = 0; i < segments.length; i++) {
             Path p = dir.resolve("segment-" + i + ".log");
@@ -193,7 +199,8 @@ public final class DeliveryJournal implements AutoCloseable {
         if (recovery.maxGeneration > checkpoint) {
             writeCheckpoint(dir, recovery.maxGeneration);
         }
-        boolean syncfs = probeSyncfs(mailRoot);
+        boolean syncfs = useSyncfs && probeSyncfs(mailRoot);
+        LOG.debug("journal: checkpoints by {}", syncfs ? "syncfs (sync -f)" : "an fsync per file");
         DeliveryJournal journal = new DeliveryJournal(dir, mailRoot, options, syncfs, segments,
                 Math.max(checkpoint, recovery.maxGeneration));
         journal.replayed = recovery.replayed;

@@ -143,11 +143,28 @@ class DeliveryJournalTest {
 
     @Test
     void segmentsAreReusedAndOnlyTheRecordsAfterTheLastCheckpointReplay() throws IOException {
-        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        segmentReuse(true);
+    }
+
+    @Test
+    void checkpointsWithoutSyncfsFsyncEveryFileIncludingOnesAReaderMovedToCur() throws IOException {
+        segmentReuse(false);
+    }
+
+    private void segmentReuse(boolean useSyncfs) throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER, useSyncfs);
         MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
         List<Path> delivered = new ArrayList<>();
+        List<Path> written = new ArrayList<>();
         for (int i = 0; i < 120; i++) { // ≈ 240 KiB through two 64 KiB segments: several rounds of reuse
-            delivered.add(store.deliver(ALICE, message(i, 2000)));
+            Path p = store.deliver(ALICE, message(i, 2000));
+            written.add(p);
+            if (i % 7 == 0) { // a reader takes some to cur/ before their checkpoint
+                Path cur = p.getParent().getParent().resolve("cur").resolve(p.getFileName() + ":2,S");
+                Files.move(p, cur);
+                p = cur;
+            }
+            delivered.add(p);
         }
         journal.abandon();
         for (Path p : delivered) {
@@ -157,12 +174,13 @@ class DeliveryJournalTest {
         DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
         int replayed = reopened.replayed();
         assertTrue(replayed > 0 && replayed < 60, "replayed " + replayed);
-        // Exactly the newest deliveries come back, with their bytes; older ones stay as the owner left them.
-        for (int i = 0; i < delivered.size(); i++) {
-            boolean expected = i >= delivered.size() - replayed;
-            assertEquals(expected, Files.exists(delivered.get(i)), "message " + i);
+        // Exactly the newest deliveries come back (into new/: every copy was deleted), with their bytes;
+        // older ones stay as the owner left them.
+        for (int i = 0; i < written.size(); i++) {
+            boolean expected = i >= written.size() - replayed;
+            assertEquals(expected, Files.exists(written.get(i)), "message " + i);
             if (expected) {
-                assertArrayEquals(message(i, 2000), Files.readAllBytes(delivered.get(i)));
+                assertArrayEquals(message(i, 2000), Files.readAllBytes(written.get(i)));
             }
         }
         reopened.close();
