@@ -29,7 +29,7 @@ public final class ImapProtocol implements InboundProtocol {
 
     @Override
     public ProtocolHandlerFactory handlers(EngineServices services) {
-        MailboxRegistry registry = new MailboxRegistry();
+        MailboxRegistry registry = new MailboxRegistry(services.store());
         ImapStats stats = new ImapStats();
         services.metrics().addStatusSection("imap", stats::snapshot);
         return connection -> new ImapHandler(services.settings(), services.accounts(), services.store(), registry,

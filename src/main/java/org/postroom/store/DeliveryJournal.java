@@ -50,7 +50,8 @@ import java.util.zip.CRC32C;
  */
 public final class DeliveryJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryJournal.class);
-    private static final int MAGIC = 0x50524a31; // "PRJ1"
+    private static final int MAGIC = 0x50524a31; // "PRJ1": a message for a Maildir (new/ or cur/)
+    private static final int MAGIC_FILE = 0x50524a32; // "PRJ2": the whole new content of a small state file
     private static final int HEADER = 4 + 8 + 4 + 4 + 4;
 
     /** Tuning of the journal ({@code postroom.store.journal.*}). */
@@ -151,7 +152,7 @@ public final class DeliveryJournal implements AutoCloseable {
     private DeliveryJournal(Path dir, Path mailRoot, Options options, boolean syncfs, Segment[] segments,
                             long lastGeneration) throws IOException {
         this.dir = dir;
-        this.mailRoot = mailRoot;
+        this.mailRoot = mailRoot.toAbsolutePath().normalize();
         this.options = options;
         this.syncfs = syncfs;
         this.segments = segments;
@@ -176,6 +177,7 @@ public final class DeliveryJournal implements AutoCloseable {
 
     /** As above; {@code useSyncfs = false} makes checkpoints fsync file by file (tests of that path). */
     static DeliveryJournal open(Path dir, Path mailRoot, Options options, boolean useSyncfs) throws IOException {
+        mailRoot = mailRoot.toAbsolutePath().normalize();
         if (options.segments() < 2) {
             throw new IllegalArgumentException("a journal needs at least 2 segments");
         }
@@ -249,7 +251,28 @@ public final class DeliveryJournal implements AutoCloseable {
      * Follow with {@link #awaitDurable}, then write the file, then {@link #materialized}.
      */
     public Receipt append(Path target, byte[] data) throws IOException {
-        byte[] path = mailRoot.relativize(target).toString().getBytes(StandardCharsets.UTF_8);
+        return append(MAGIC, target, data);
+    }
+
+    /**
+     * Appends the whole new content of a small state file (an IMAP folder's UID list): replayed after a
+     * crash by writing the content of the file's last record. Same protocol as {@link #append}.
+     */
+    public Receipt appendFile(Path target, byte[] content) throws IOException {
+        return append(MAGIC_FILE, target, content);
+    }
+
+    /** Whether {@code file} lies under the mail root (only such files can be journaled). */
+    public boolean covers(Path file) {
+        return file.toAbsolutePath().normalize().startsWith(mailRoot);
+    }
+
+    private Receipt append(int magic, Path target, byte[] data) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        if (!absolute.startsWith(mailRoot)) {
+            throw new IllegalArgumentException(target + " is not under the mail root " + mailRoot);
+        }
+        byte[] path = mailRoot.relativize(absolute).toString().getBytes(StandardCharsets.UTF_8);
         int length = HEADER + path.length + data.length;
         if (data.length > maxRecordData()) {
             throw new IllegalArgumentException("record larger than " + maxRecordData() + " bytes");
@@ -260,7 +283,7 @@ public final class DeliveryJournal implements AutoCloseable {
                 roll();
             }
             Segment s = current;
-            ByteBuffer record = encode(s.generation, path, data);
+            ByteBuffer record = encode(magic, s.generation, path, data);
             long at = s.position;
             while (record.hasRemaining()) {
                 at += s.channel.write(record, at);
@@ -484,9 +507,9 @@ public final class DeliveryJournal implements AutoCloseable {
         return s;
     }
 
-    private static ByteBuffer encode(long generation, byte[] path, byte[] data) {
+    private static ByteBuffer encode(int magic, long generation, byte[] path, byte[] data) {
         ByteBuffer b = ByteBuffer.allocate(HEADER + path.length + data.length).order(ByteOrder.BIG_ENDIAN);
-        b.putInt(MAGIC).putLong(generation).putInt(path.length).putInt(data.length);
+        b.putInt(magic).putLong(generation).putInt(path.length).putInt(data.length);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 4, 16);
         crc.update(path);
@@ -676,7 +699,7 @@ public final class DeliveryJournal implements AutoCloseable {
 
     // --- recovery ---
 
-    record Record(long generation, String path, byte[] data) {}
+    record Record(boolean wholeFile, long generation, String path, byte[] data) {}
 
     private record Recovery(int replayed, int rewritten, long maxGeneration) {}
 
@@ -720,7 +743,8 @@ public final class DeliveryJournal implements AutoCloseable {
             header.clear();
             readFully(ch, header, at);
             header.flip();
-            if (header.getInt() != MAGIC) {
+            int magic = header.getInt();
+            if (magic != MAGIC && magic != MAGIC_FILE) {
                 break;
             }
             long gen = header.getLong();
@@ -741,7 +765,8 @@ public final class DeliveryJournal implements AutoCloseable {
             }
             generation = gen;
             String path = new String(body.array(), 0, pathLength, StandardCharsets.UTF_8);
-            out.add(new Record(gen, path, Arrays.copyOfRange(body.array(), pathLength, body.capacity())));
+            out.add(new Record(magic == MAGIC_FILE, gen, path,
+                    Arrays.copyOfRange(body.array(), pathLength, body.capacity())));
             at += HEADER + pathLength + dataLength;
         }
         return out;
@@ -754,7 +779,8 @@ public final class DeliveryJournal implements AutoCloseable {
         ByteBuffer header = ByteBuffer.allocate(12);
         readFully(ch, header, 0);
         header.flip();
-        return header.getInt() == MAGIC ? Math.max(0, header.getLong()) : 0;
+        int magic = header.getInt();
+        return magic == MAGIC || magic == MAGIC_FILE ? Math.max(0, header.getLong()) : 0;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
@@ -776,6 +802,17 @@ public final class DeliveryJournal implements AutoCloseable {
         Path target = mailRoot.resolve(r.path()).normalize();
         if (!target.startsWith(mailRoot.normalize())) {
             throw new IOException("journal record points outside the mail root: " + r.path());
+        }
+        if (r.wholeFile()) {
+            if (Files.exists(target) && sameContent(target, r.data())) {
+                return null;
+            }
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling(target.getFileName() + ".replay");
+            Files.write(tmp, r.data());
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return target;
         }
         Path maildir = target.getParent().getParent();
         String base = baseName(target);

@@ -160,6 +160,42 @@ public final class MaildirStore {
         }
     }
 
+    /**
+     * Replaces a small state file (an IMAP folder's UID list) durably: through the journal's group commit
+     * when there is one and the file is under the mail root, else write to a temp file, fsync, rename,
+     * fsync the directory.
+     */
+    public void replaceFileDurably(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        if (journal != null && content.length <= journal.maxRecordData() && journal.covers(file)) {
+            DeliveryJournal.Receipt receipt = journal.appendFile(file, content);
+            boolean ok = false;
+            try {
+                journal.awaitDurable(receipt);
+                Files.write(tmp, content);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                ok = true;
+            } finally {
+                journal.materialized(receipt, file, ok);
+            }
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+        fsyncDirectory(file.getParent());
+    }
+
     /** tmp/ then a rename into place, no fsync: the journal record already makes it durable. */
     private static void writeUnsynced(Path maildir, Path target, byte[] messageLf) throws IOException {
         Path tmp = maildir.resolve("tmp").resolve(target.getFileName());

@@ -124,6 +124,24 @@ class DeliveryJournalTest {
     }
 
     @Test
+    void aStateFileReplacedThroughTheJournalComesBackWithItsLastContent() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        Path uidlist = store.inbox(ALICE).resolve("postroom-uidlist");
+        Files.createDirectories(uidlist.getParent());
+        store.replaceFileDurably(uidlist, "V1 100 2\n1 first\n".getBytes(StandardCharsets.UTF_8));
+        store.replaceFileDurably(uidlist, "V1 100 3\n1 first\n2 second\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals("V1 100 3\n1 first\n2 second\n", Files.readString(uidlist));
+        journal.abandon();
+        Files.write(uidlist, new byte[0]); // what a power loss can leave of a file renamed without fsync
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(2, reopened.replayed());
+        assertEquals("V1 100 3\n1 first\n2 second\n", Files.readString(uidlist), "the last content wins");
+        reopened.close();
+    }
+
+    @Test
     void checkpointedDeliveriesAreNotReplayed() throws IOException {
         DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
         MaildirStore store = new MaildirStore(mail(), "mx.test", journal);

@@ -67,8 +67,19 @@ public final class FolderIndex {
     }
 
     public FolderIndex(Path dir) {
-        this.dir = dir;
+        this(dir, null);
     }
+
+    /**
+     * @param store makes the UID list durable (through its delivery journal when it has one); null: a
+     *              store without a journal, so every write is fsynced on its own
+     */
+    public FolderIndex(Path dir, org.postroom.store.MaildirStore store) {
+        this.dir = dir;
+        this.store = store != null ? store : new org.postroom.store.MaildirStore(dir, "localhost");
+    }
+
+    private final org.postroom.store.MaildirStore store;
 
     public Path dir() {
         return dir;
@@ -150,23 +161,8 @@ public final class FolderIndex {
             }
             sb.append('\n');
         }
-        Path tmp = dir.resolve(UIDLIST + ".tmp");
         // Durable like the messages: a lost uidlist would give the folder a new UIDVALIDITY after a crash.
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-            java.nio.ByteBuffer buf = StandardCharsets.UTF_8.encode(sb.toString());
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, dir.resolve(UIDLIST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(UIDLIST), StandardCopyOption.REPLACE_EXISTING);
-        }
-        org.postroom.store.MaildirStore.fsyncDirectory(dir);
+        store.replaceFileDurably(dir.resolve(UIDLIST), sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private long scannedCur = -1;

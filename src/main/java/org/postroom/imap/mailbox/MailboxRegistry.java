@@ -11,6 +11,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MailboxRegistry {
     private final ConcurrentHashMap<Path, FolderIndex> indexes = new ConcurrentHashMap<>();
     private final MessageSummaries summaries = new MessageSummaries();
+    private final org.postroom.store.MaildirStore store;
+
+    public MailboxRegistry() {
+        this(null);
+    }
+
+    /** @param store writes the folders' UID lists (through its delivery journal when it has one) */
+    public MailboxRegistry(org.postroom.store.MaildirStore store) {
+        this.store = store;
+    }
 
     /** The header blocks and envelopes the sessions of this listener share (see {@link MessageSummaries}). */
     public MessageSummaries summaries() {
@@ -18,7 +28,7 @@ public final class MailboxRegistry {
     }
 
     public FolderIndex open(Path folderDir) {
-        return indexes.computeIfAbsent(folderDir.toAbsolutePath().normalize(), FolderIndex::new);
+        return indexes.computeIfAbsent(folderDir.toAbsolutePath().normalize(), d -> new FolderIndex(d, store));
     }
 
     /** Drops the index of a folder that was deleted or renamed (and those below it). */
