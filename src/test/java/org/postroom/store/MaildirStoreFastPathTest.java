@@ -57,6 +57,32 @@ class MaildirStoreFastPathTest {
         }
     }
 
+    /** The plain per-byte loop lfToCrlf used to be. */
+    private static byte[] referenceLfToCrlf(byte[] lf) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < lf.length; i++) {
+            if (lf[i] == '\n' && (i == 0 || lf[i - 1] != '\r')) {
+                out.write('\r');
+            }
+            out.write(lf[i]);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void lfToCrlfMatchesTheByteLoopOnRandomText() {
+        Random random = new Random(7);
+        byte[] alphabet = {'\r', '\n', 'a', '.', (byte) 0x8a, 0, (byte) 0xff, ' '};
+        for (int round = 0; round < 3000; round++) {
+            byte[] b = new byte[random.nextInt(70)];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            assertArrayEquals(referenceLfToCrlf(b), MaildirStore.lfToCrlf(b), () -> java.util.Arrays.toString(b));
+        }
+        assertArrayEquals("\r\n\r\na\r\n".getBytes(), MaildirStore.lfToCrlf("\n\na\n".getBytes()));
+    }
+
     @Test
     void aLoneCrAndATrailingCrAreKept() {
         assertArrayEquals("a\rb\n\r".getBytes(), MaildirStore.crlfToLf("a\rb\r\n\r".getBytes()));
