@@ -196,6 +196,57 @@ public final class MaildirStore {
         fsyncDirectory(file.getParent());
     }
 
+    /**
+     * Stores a message at {@code target} ({@code maildir/cur/<name>:2,flags}, the name from {@link #uniqueName})
+     * and replaces a state file (the folder's UID list naming it) as one durable step: one journal commit for
+     * both when journaled, else the message and then the state file, each fsynced. IMAP APPEND.
+     */
+    public void deliverWithState(Path target, byte[] messageLf, Path stateFile, byte[] state) throws IOException {
+        Path maildir = target.getParent().getParent();
+        if (journal == null || messageLf.length > journal.maxRecordData() || state.length > journal.maxRecordData()
+                || !journal.covers(stateFile)) {
+            String file = target.getFileName().toString();
+            int colon = file.indexOf(':');
+            deliverDirectTo(maildir, colon < 0 ? file : file.substring(0, colon), target, messageLf);
+            replaceFileDurably(stateFile, state);
+            return;
+        }
+        DeliveryJournal.Receipt message = journal.append(target, messageLf);
+        DeliveryJournal.Receipt stateReceipt;
+        try {
+            stateReceipt = journal.appendFile(stateFile, state);
+        } catch (IOException | RuntimeException e) {
+            journal.materialized(message, target, false);
+            throw e;
+        }
+        try {
+            journal.awaitDurable(stateReceipt); // appended after the message: covers both
+        } catch (IOException | RuntimeException e) {
+            journal.materialized(message, target, false);
+            journal.materialized(stateReceipt, stateFile, false);
+            throw e;
+        }
+        boolean ok = false;
+        try {
+            writeUnsynced(maildir, target, messageLf);
+            ok = true;
+        } finally {
+            journal.materialized(message, target, ok);
+            if (!ok) {
+                journal.materialized(stateReceipt, stateFile, false);
+            }
+        }
+        ok = false;
+        try {
+            Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
+            Files.write(tmp, state);
+            Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            ok = true;
+        } finally {
+            journal.materialized(stateReceipt, stateFile, ok);
+        }
+    }
+
     /** tmp/ then a rename into place, no fsync: the journal record already makes it durable. */
     private static void writeUnsynced(Path maildir, Path target, byte[] messageLf) throws IOException {
         Path tmp = maildir.resolve("tmp").resolve(target.getFileName());
@@ -229,6 +280,11 @@ public final class MaildirStore {
     /** The Maildir way with its own fsyncs (file, then directory), no journal. */
     private Path deliverDirect(Path maildir, byte[] messageLf, String subdir, String infoSuffix) throws IOException {
         String name = uniqueName(messageLf);
+        return deliverDirectTo(maildir, name, maildir.resolve(subdir).resolve(name + infoSuffix), messageLf);
+    }
+
+    /** {@code target} is {@code maildir/new|cur/<name>[:2,flags]}. */
+    private Path deliverDirectTo(Path maildir, String name, Path target, byte[] messageLf) throws IOException {
         Path tmp = maildir.resolve("tmp").resolve(name);
         try (FileChannel ch = openNew(maildir, tmp)) {
             ByteBuffer buf = ByteBuffer.wrap(messageLf);
@@ -237,8 +293,7 @@ public final class MaildirStore {
             }
             ch.force(true);
         }
-        Path dir = maildir.resolve(subdir);
-        Path target = dir.resolve(name + infoSuffix);
+        Path dir = target.getParent();
         try {
             move(tmp, target);
         } catch (NoSuchFileException e) {

@@ -142,6 +142,27 @@ class DeliveryJournalTest {
     }
 
     @Test
+    void anAppendAndItsUidListShareOneCommitAndBothComeBack() throws IOException {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        Path folder = store.folder(ALICE, "Sent");
+        String name = store.uniqueName(message(1, 800));
+        Path target = folder.resolve("cur").resolve(name + ":2,S");
+        Path uidlist = folder.resolve("postroom-uidlist");
+        store.deliverWithState(target, message(1, 800), uidlist, ("V1 7 2\n1 " + name + "\n").getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals(message(1, 800), Files.readAllBytes(target));
+        journal.abandon();
+        Files.delete(target);
+        Files.write(uidlist, new byte[0]);
+
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(2, reopened.replayed());
+        assertArrayEquals(message(1, 800), Files.readAllBytes(target));
+        assertEquals("V1 7 2\n1 " + name + "\n", Files.readString(uidlist));
+        reopened.close();
+    }
+
+    @Test
     void checkpointedDeliveriesAreNotReplayed() throws IOException {
         DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
         MaildirStore store = new MaildirStore(mail(), "mx.test", journal);

@@ -152,6 +152,11 @@ public final class FolderIndex {
     }
 
     private void persist() throws IOException {
+        // Durable like the messages: a lost uidlist would give the folder a new UIDVALIDITY after a crash.
+        store.replaceFileDurably(dir.resolve(UIDLIST), uidlistBytes());
+    }
+
+    private byte[] uidlistBytes() {
         StringBuilder sb = new StringBuilder();
         sb.append("V1 ").append(uidValidity).append(' ').append(uidNext).append('\n');
         for (Entry e : byUid.values()) {
@@ -161,8 +166,7 @@ public final class FolderIndex {
             }
             sb.append('\n');
         }
-        // Durable like the messages: a lost uidlist would give the folder a new UIDVALIDITY after a crash.
-        store.replaceFileDurably(dir.resolve(UIDLIST), sb.toString().getBytes(StandardCharsets.UTF_8));
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private long scannedCur = -1;
@@ -477,12 +481,8 @@ public final class FolderIndex {
         load();
         refresh();
         String info = MaildirFlags.toInfo(flags, "");
-        Path file = store.deliverInto(dir, messageLf, "cur", ":2," + info);
-        if (internalDate > 0) {
-            Files.setLastModifiedTime(file, FileTime.fromMillis(internalDate));
-        }
-        String name = file.getFileName().toString();
-        String base = name.substring(0, name.indexOf(':'));
+        String base = store.uniqueName(messageLf);
+        String name = base + ":2," + info;
         Entry e = new Entry(uidNext++, base);
         e.subdir = "cur";
         e.fileName = name;
@@ -494,9 +494,21 @@ public final class FolderIndex {
         }
         byUid.put(e.uid, e);
         uidByBase.put(base, e.uid);
+        Path file = dir.resolve("cur").resolve(name);
+        try {
+            // The message and the UID list naming it: one journal commit for both.
+            store.deliverWithState(file, messageLf, dir.resolve(UIDLIST), uidlistBytes());
+        } catch (IOException | RuntimeException ex) {
+            // The UID stays used (uidNext is not taken back): the list may have reached the disk.
+            byUid.remove(e.uid);
+            uidByBase.remove(base);
+            throw ex;
+        }
+        if (internalDate > 0) {
+            Files.setLastModifiedTime(file, FileTime.fromMillis(internalDate));
+        }
         unclaimedRecent.add(e.uid);
         version++;
-        persist();
         return e.uid;
     }
 
