@@ -380,8 +380,14 @@ public final class DeliveryJournal implements AutoCloseable {
         }
     }
 
+    /** A final checkpoint, then the files are closed. A second call does nothing. */
     @Override
     public void close() throws IOException {
+        synchronized (appendLock) {
+            if (closed) {
+                return;
+            }
+        }
         try {
             checkpoint();
         } finally {

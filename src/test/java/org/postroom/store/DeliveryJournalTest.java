@@ -67,6 +67,7 @@ class DeliveryJournalTest {
         assertArrayEquals(message(1, 500), Files.readAllBytes(files.get(1)));
         assertEquals(store.inbox(BOB).resolve("new"), files.get(1).getParent());
         journal.close();
+        journal.close(); // the engine closes it from its shutdown task and again at termination
         assertEquals(0, DeliveryJournal.open(journalDir(), mail(), NO_TIMER).replayed(), "a clean stop leaves nothing");
     }
 
