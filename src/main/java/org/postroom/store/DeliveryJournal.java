@@ -129,6 +129,8 @@ public final class DeliveryJournal implements AutoCloseable {
     private final ArrayDeque<Segment> sealed = new ArrayDeque<>();
     private Segment current;
     private boolean rolling;
+    private long lastAppendNanos = System.nanoTime();
+    private boolean checkpointRequested;
     private long lastGeneration;
     private long appendedSequence;
     private boolean closed;
@@ -290,6 +292,7 @@ public final class DeliveryJournal implements AutoCloseable {
             }
             s.position = at;
             s.pending++;
+            lastAppendNanos = System.nanoTime();
             recordCount.incrementAndGet();
             return new Receipt(s, ++appendedSequence);
         }
@@ -365,6 +368,7 @@ public final class DeliveryJournal implements AutoCloseable {
             if (current.position > 0) {
                 roll();
             }
+            checkpointRequested = true;
             while (!sealed.isEmpty()) {
                 if (checkpointFailure != null) {
                     throw checkpointFailure;
@@ -536,21 +540,31 @@ public final class DeliveryJournal implements AutoCloseable {
                     if (closed && sealed.isEmpty()) {
                         return;
                     }
-                    // An idle segment with records is sealed after the interval, so the crash window stays short.
+                    // Checkpoints (a syncfs) compete with the deliveries' fdatasyncs for the disk, so they
+                    // wait for a pause in deliveries, unless segments run short, one was asked for, or the
+                    // oldest record is 30 intervals old (the crash window stays bounded).
+                    long now = System.nanoTime();
+                    boolean quiet = now - lastAppendNanos >= intervalNanos;
+                    long oldest = !sealed.isEmpty() ? sealed.peekFirst().startedNanos
+                            : current != null && current.position > 0 ? current.startedNanos : now;
+                    boolean due = quiet || checkpointRequested || free.size() <= 1
+                            || now - oldest >= 30 * intervalNanos;
                     // (Never waiting for a free segment here: this thread is the one that frees them.)
-                    if (current != null && current.position > 0 && !free.isEmpty()
-                            && System.nanoTime() - current.startedNanos >= intervalNanos) {
+                    if (due && current != null && current.position > 0 && !free.isEmpty()
+                            && (quiet || checkpointRequested || now - oldest >= 30 * intervalNanos)) {
                         try {
                             roll();
                         } catch (IOException e) {
                             LOG.error("journal: cannot seal a segment: {}", e.toString());
                         }
                     }
-                    for (Segment s : sealed) {
-                        if (s.pending > 0) {
-                            break;
+                    if (due) {
+                        for (Segment s : sealed) {
+                            if (s.pending > 0) {
+                                break;
+                            }
+                            batch.add(s);
                         }
-                        batch.add(s);
                     }
                     if (!batch.isEmpty()) {
                         break;
@@ -572,6 +586,9 @@ public final class DeliveryJournal implements AutoCloseable {
                     for (Segment s : batch) {
                         sealed.remove(s);
                         free.add(s);
+                    }
+                    if (sealed.isEmpty()) {
+                        checkpointRequested = false;
                     }
                     checkpointFailure = null;
                     appendLock.notifyAll();
