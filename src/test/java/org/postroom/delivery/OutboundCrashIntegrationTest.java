@@ -68,8 +68,13 @@ class OutboundCrashIntegrationTest {
                             + h.metrics.sessions("smtp-out").accepted() + " started; left: "
                             + h.spool.loadAll(new java.util.ArrayList<>())));
             await().atMost(Duration.ofSeconds(30)).until(() -> h.metrics.queueMessages().get() == 0);
+            // Per session (the child runs 5): the message whose 250 was on its way, and those whose outcome
+            // waited in the report window (outbound.report-window, 5 ms) or in the queue actor's mailbox
+            // before the spool file was removed. A message takes ≥ 40 ms here, so with the queue actor less
+            // than 75 ms behind (a loaded CI box) that is at most 3 each.
             int duplicates = h.mx1.received().size() - 200;
-            assertTrue(duplicates >= 0 && duplicates <= 5, "only in-flight messages may go twice, got " + duplicates);
+            assertTrue(duplicates >= 0 && duplicates <= 15,
+                    "only in-flight and not-yet-reported messages may go twice, got " + duplicates);
             assertEquals(200, subjects(h).size());
         }
     }
