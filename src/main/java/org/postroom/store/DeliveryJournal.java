@@ -203,7 +203,7 @@ public final class DeliveryJournal implements AutoCloseable {
         if (recovery.maxGeneration > checkpoint) {
             writeCheckpoint(dir, recovery.maxGeneration);
         }
-        boolean syncfs = useSyncfs && probeSyncfs(mailRoot);
+        boolean syncfs = useSyncfs && runSyncfs(mailRoot);
         LOG.debug("journal: checkpoints by {}", syncfs ? "syncfs (sync -f)" : "an fsync per file");
         DeliveryJournal journal = new DeliveryJournal(dir, mailRoot, options, syncfs, segments,
                 Math.max(checkpoint, recovery.maxGeneration));
@@ -658,11 +658,10 @@ public final class DeliveryJournal implements AutoCloseable {
         }
     }
 
-    /** Whether {@code sync -f} (syncfs(2): one call makes every written file of the filesystem durable) works here. */
-    private static boolean probeSyncfs(Path mailRoot) {
-        return runSyncfs(mailRoot);
-    }
-
+    /**
+     * {@code sync -f} (syncfs(2): one call makes every written file of the filesystem durable); false where
+     * it is missing or fails (the first call at open decides whether checkpoints use it at all).
+     */
     private static boolean runSyncfs(Path path) {
         try {
             Process p = new ProcessBuilder("sync", "-f", path.toString()).redirectErrorStream(true)

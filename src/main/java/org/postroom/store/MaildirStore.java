@@ -166,20 +166,19 @@ public final class MaildirStore {
      * fsync the directory.
      */
     public void replaceFileDurably(Path file, byte[] content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         if (journal != null && content.length <= journal.maxRecordData() && journal.covers(file)) {
             DeliveryJournal.Receipt receipt = journal.appendFile(file, content);
             boolean ok = false;
             try {
                 journal.awaitDurable(receipt);
-                Files.write(tmp, content);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                replaceUnsynced(file, content);
                 ok = true;
             } finally {
                 journal.materialized(receipt, file, ok);
             }
             return;
         }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
@@ -238,13 +237,18 @@ public final class MaildirStore {
         }
         ok = false;
         try {
-            Path tmp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-            Files.write(tmp, state);
-            Files.move(tmp, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            replaceUnsynced(stateFile, state);
             ok = true;
         } finally {
             journal.materialized(stateReceipt, stateFile, ok);
         }
+    }
+
+    /** A state file replaced through a temp file and a rename, no fsync: its journal record is durable. */
+    private static void replaceUnsynced(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** tmp/ then a rename into place, no fsync: the journal record already makes it durable. */
