@@ -1,10 +1,11 @@
 package org.postroom.auth;
 
+import org.postroom.testsupport.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.postroom.auth.AuthThrottle.Allowed;
 import org.postroom.auth.AuthThrottle.Limits;
 import org.postroom.auth.AuthThrottle.Refused;
-import org.postroom.security.MutableClock;
+
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package org.postroom.hosthealth;
 
+import org.postroom.testsupport.MutableClock;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;

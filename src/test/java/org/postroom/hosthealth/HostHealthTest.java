@@ -1,5 +1,6 @@
 package org.postroom.hosthealth;
 
+import org.postroom.testsupport.MutableClock;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;

@@ -1,5 +1,6 @@
 package org.postroom.queue;
 
+import org.postroom.testsupport.MutableClock;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postroom.auth.Accounts;
 import org.postroom.config.Settings;
-import org.postroom.hosthealth.MutableClock;
+
 import org.postroom.metrics.Metrics;
 import org.postroom.store.MaildirStore;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,6 @@
 package org.postroom.security;
 
+import org.postroom.testsupport.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.postroom.inbound.PerIpAdmission;
 import org.postroom.inbound.PerIpAdmission.Decision;

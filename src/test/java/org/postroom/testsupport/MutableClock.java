@@ -1,4 +1,4 @@
-package org.postroom.security;
+package org.postroom.testsupport;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand (thread-safe). */
+/** A clock tests move by hand; thread-safe. */
 public final class MutableClock extends Clock {
     private volatile Instant now;
 
@@ -18,7 +18,7 @@ public final class MutableClock extends Clock {
         this(Instant.parse("2026-01-01T00:00:00Z"));
     }
 
-    public void advance(Duration d) {
+    public synchronized void advance(Duration d) {
         now = now.plus(d);
     }
 
