@@ -3,8 +3,8 @@ package org.postroom.net;
 import org.apache.pekko.util.ByteString;
 
 /**
- * The protocol side of one connection: plain Java, driven by the session actor ({@link SessionActor})
- * or, in tests, by a fake {@link SessionContext}. Every method runs on the session actor's thread, one
+ * The protocol side of one connection: plain Java, driven by the session's stream stage ({@link SessionStage})
+ * or, in tests, by a fake {@link SessionContext}. Every method runs on that stage's thread, one
  * at a time, so a handler needs no locking.
  *
  * <p>Flow: {@link #onStart} once (send the greeting); {@link #onInput} for each chunk of bytes as it
