@@ -30,7 +30,7 @@ if [ $SMOKE = 1 ]; then
   POP3_CLIENTS=${POP3_CLIENTS:-"1 5"}; POP3_MESSAGES=${POP3_MESSAGES:-10}
   IMAP_CLIENTS=${IMAP_CLIENTS:-"1 5"}; IMAP_MESSAGES=${IMAP_MESSAGES:-10}; IMAP_LOGINS=${IMAP_LOGINS:-50}
   IDLE=${IDLE:-200}; IDLE_PEER=${IDLE_PEER:-20}; BUSY_PROBES=${BUSY_PROBES:-50}; LOOP_MESSAGES=${LOOP_MESSAGES:-200}
-  STARTUP_REPS=1; SETTLE=0.5; WARMUP=20
+  STARTUP_REPS=1; SETTLE=0.5; WARMUP=20; POP3_ROUND_TARGET=2; IMAP_ROUND_TARGET=2
 else
   SMTP_SESSIONS=${SMTP_SESSIONS:-"1 20 100"}; SMTP_MESSAGES=${SMTP_MESSAGES:-4000}; SMTP_MESSAGES_1=${SMTP_MESSAGES_1:-300}
   OUT_CONC=${OUT_CONC:-"1 5 20 30"}; OUT_MESSAGES=${OUT_MESSAGES:-3000}
@@ -38,7 +38,13 @@ else
   IMAP_CLIENTS=${IMAP_CLIENTS:-"1 10 50"}; IMAP_MESSAGES=${IMAP_MESSAGES:-100}; IMAP_LOGINS=${IMAP_LOGINS:-2000}
   IDLE=${IDLE:-10000}; IDLE_PEER=${IDLE_PEER:-1000}; BUSY_PROBES=${BUSY_PROBES:-2000}; LOOP_MESSAGES=${LOOP_MESSAGES:-20000}
   STARTUP_REPS=3; SETTLE=2; WARMUP=1000
+  # Rounds per POP3/IMAP measurement: about this many client-rounds in all (at least 2 per client), so
+  # one client is measured for seconds, not the 0.1 s that 2 rounds of 100 messages take.
+  POP3_ROUND_TARGET=${POP3_ROUND_TARGET:-40}; IMAP_ROUND_TARGET=${IMAP_ROUND_TARGET:-100}
 fi
+rounds_for() { # TARGET CLIENTS → rounds per client
+  local r=$(( ($1 + $2 - 1) / $2 )); [ "$r" -lt 2 ] && r=2; echo "$r"
+}
 PASSWORD=bench
 DOMAIN=example.test
 wants() { [[ " $ONLY " == *" $1 "* ]]; }
@@ -337,7 +343,7 @@ if wants pop3 || wants imap; then
   if wants pop3; then
     load pop3 "127.0.0.1:$dp" clients="$POP3_MAX" users="$(pop_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $POP3_CLIENTS; do
-      out=$(load pop3 "127.0.0.1:$dp" clients="$c" users="$(pop_users)" password=$PASSWORD rounds=2)
+      out=$(load pop3 "127.0.0.1:$dp" clients="$c" users="$(pop_users)" password=$PASSWORD rounds="$(rounds_for $POP3_ROUND_TARGET $c)")
       [ "$(field errors "$out")" = 0 ] || { echo "pop3 errors: $out" >&2; exit 1; }
       record "dc_pop3_c$c" "$(field per_s "$out" | cut -d. -f1)"
     done
@@ -345,7 +351,7 @@ if wants pop3 || wants imap; then
   if wants imap; then
     load imap "127.0.0.1:$di" clients="$IMAP_MAX" users="$(imap_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $IMAP_CLIENTS; do
-      out=$(load imap "127.0.0.1:$di" clients="$c" users="$(imap_users)" password=$PASSWORD rounds=2)
+      out=$(load imap "127.0.0.1:$di" clients="$c" users="$(imap_users)" password=$PASSWORD rounds="$(rounds_for $IMAP_ROUND_TARGET $c)")
       [ "$(field errors "$out")" = 0 ] || { echo "imap errors: $out" >&2; exit 1; }
       record "dc_imap_c$c" "$(field per_s "$out" | cut -d. -f1)"
     done
@@ -361,7 +367,7 @@ if wants pop3 || wants imap; then
   if wants pop3; then
     load pop3 "127.0.0.1:$pr_pop3" clients="$POP3_MAX" users="$(pop_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $POP3_CLIENTS; do
-      out=$(load pop3 "127.0.0.1:$pr_pop3" clients="$c" users="$(pop_users)" password=$PASSWORD rounds=2)
+      out=$(load pop3 "127.0.0.1:$pr_pop3" clients="$c" users="$(pop_users)" password=$PASSWORD rounds="$(rounds_for $POP3_ROUND_TARGET $c)")
       [ "$(field errors "$out")" = 0 ] || { echo "pop3 errors: $out" >&2; exit 1; }
       record "pr_pop3_c$c" "$(field per_s "$out" | cut -d. -f1)"
     done
@@ -369,7 +375,7 @@ if wants pop3 || wants imap; then
   if wants imap && [ $HAS_IMAP = 1 ]; then
     load imap "127.0.0.1:$pr_imap" clients="$IMAP_MAX" users="$(imap_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $IMAP_CLIENTS; do
-      out=$(load imap "127.0.0.1:$pr_imap" clients="$c" users="$(imap_users)" password=$PASSWORD rounds=2)
+      out=$(load imap "127.0.0.1:$pr_imap" clients="$c" users="$(imap_users)" password=$PASSWORD rounds="$(rounds_for $IMAP_ROUND_TARGET $c)")
       [ "$(field errors "$out")" = 0 ] || { echo "imap errors: $out" >&2; exit 1; }
       record "pr_imap_c$c" "$(field per_s "$out" | cut -d. -f1)"
     done
