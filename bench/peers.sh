@@ -204,8 +204,13 @@ postroom_outbound() { # CONCURRENCY SINKPORT
 maildir_count() { find "$1" -type f \( -path '*/new/*' -o -path '*/cur/*' \) 2>/dev/null | wc -l; }
 
 # smtp-source: messages/s; Load: messages/s and p99 at the same session count.
+# Before each server's turn: write back what the previous one left dirty (Postfix's thousands of queue
+# and Maildir files, their deletion), so its disk work does not land in the next server's figures.
+settle_disk() { sync; sleep "$SETTLE"; }
+
 smtp_runs() { # PREFIX PORT
   local prefix=$1 port=$2 s m t0 t1 out
+  settle_disk
   # Warm-up, not recorded (the JVM's JIT, Postfix's process pool), the same for both servers.
   load smtp "127.0.0.1:$port" sessions=20 messages="$WARMUP" size=4096 to="bench@$DOMAIN" >/dev/null
   for s in $SMTP_SESSIONS; do
@@ -340,6 +345,7 @@ if wants pop3 || wants imap; then
   for u in $(pop_users | tr , ' '); do cp -r "$work/seed-pop/${u%@*}" "$work/dovecot/mail/$u"; done
   for u in $(imap_users | tr , ' '); do cp -r "$work/seed-imap/${u%@*}" "$work/dovecot/mail/$u"; done
   chown -R nobody:nogroup "$work/dovecot/mail"
+  settle_disk
   if wants pop3; then
     load pop3 "127.0.0.1:$dp" clients="$POP3_MAX" users="$(pop_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $POP3_CLIENTS; do
@@ -364,6 +370,7 @@ if wants pop3 || wants imap; then
   echo "-- Postroom: POP3 and IMAP" >&2
   seed_pr() { mkdir -p "$1"; cp -r "$work/seed-pop/." "$1/"; cp -r "$work/seed-imap/." "$1/"; }
   SEED_POSTROOM=seed_pr postroom_start mailbox ""
+  settle_disk
   if wants pop3; then
     load pop3 "127.0.0.1:$pr_pop3" clients="$POP3_MAX" users="$(pop_users)" password=$PASSWORD rounds=1 >/dev/null  # warm-up
     for c in $POP3_CLIENTS; do
