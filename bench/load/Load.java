@@ -43,6 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       prints {@code held=N}, holds them for seconds (or until killed).</li>
  *   <li>{@code busy host:port probes=1000 expect=421}: sequential connections to a full listener,
  *       latency from connect() to the refusal line; checks the line starts with expect.</li>
+ *   <li>{@code refuser host:port seconds=60}: the control for {@code busy}: one thread that accepts
+ *       and at once writes "421 busy" and closes, nothing else (no framework, no decision); probing it
+ *       under the same load shows what the machine alone adds to a refusal. Stops after seconds.</li>
  * </ul>
  */
 public final class Load {
@@ -78,6 +81,7 @@ public final class Load {
             case "imap-login" -> imapLogin(addr, opt);
             case "idle" -> idle(addr, opt);
             case "busy" -> busy(addr, opt);
+            case "refuser" -> refuser(addr, opt);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
         System.exit(0);
@@ -515,5 +519,32 @@ public final class Load {
         all.add(lat, n);
         System.out.printf("probes=%d seconds=%.3f %s not_refused=%d%s%n", n, (System.nanoTime() - start) / 1e9,
                 all.summary(), wrong, firstWrong == null ? "" : " first=" + firstWrong);
+    }
+
+    static void refuser(InetSocketAddress addr, Map<String, String> opt) throws Exception {
+        long seconds = Long.parseLong(opt.getOrDefault("seconds", "60"));
+        byte[] reply = "421 4.3.2 busy\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+            server.bind(addr, 1024);
+            System.out.println("listening=" + addr.getPort());
+            System.out.flush();
+            Thread stopper = new Thread(() -> {
+                try {
+                    Thread.sleep(seconds * 1000);
+                    server.close();
+                } catch (Exception ignored) {
+                    // closing ends the accept loop
+                }
+            });
+            stopper.setDaemon(true);
+            stopper.start();
+            while (server.isOpen()) {
+                try (SocketChannel c = server.accept()) {
+                    c.write(ByteBuffer.wrap(reply));
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    break;
+                }
+            }
+        }
     }
 }

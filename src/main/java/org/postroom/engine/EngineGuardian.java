@@ -122,7 +122,8 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
                 continue;
             }
             ActorRef<InboundGuardian.Command> guardian = ctx.spawn(
-                    InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind());
+                    InboundGuardian.create(protocol, l, services, reports), "inbound-" + protocol.kind(),
+                    DispatcherSelector.fromConfig("postroom-admission-dispatcher"));
             guardians.put(protocol.kind(), guardian);
         }
         org.postroom.delivery.OutboundModule module = OutboundWiring.startModule(ctx, services);

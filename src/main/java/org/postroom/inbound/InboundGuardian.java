@@ -9,15 +9,12 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 import org.postroom.config.Settings.ListenerSettings;
 import org.postroom.engine.EngineServices;
 import org.postroom.metrics.SessionCounters;
 import org.postroom.net.ConnectionInfo;
+import org.postroom.net.NioAcceptor;
 import org.postroom.net.ProtocolHandlerFactory;
 import org.postroom.net.SessionActor;
 
@@ -25,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * One listener of one protocol (smtp, msa, pop3, imap): binds its TCP port, decides admission for each
@@ -54,9 +50,9 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     public record GetActive(ActorRef<Long> replyTo) implements Command {}
 
-    private record Connected(Tcp.IncomingConnection connection, long acceptedNanos) implements Command {}
+    private record Connected(java.nio.channels.SocketChannel channel, long acceptedNanos) implements Command {}
 
-    private record BindSucceeded(Tcp.ServerBinding binding) implements Command {}
+    private record BindSucceeded(NioAcceptor binding) implements Command {}
 
     private record BindFailed(Throwable cause) implements Command {}
 
@@ -82,7 +78,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private final ByteString serverTooBusy;
     private final io.micrometer.core.instrument.Timer admissionWait;
     private final Duration idleTimeout;
-    private Tcp.ServerBinding binding;
+    private NioAcceptor binding;
     private long sequence;
     private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
     private final ActorRef<BindResult> bound;
@@ -112,12 +108,16 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         this.idleTimeout = services.settings().inbound().idleTimeout();
 
         ActorRef<Command> self = ctx.getSelf();
-        var connections = Tcp.get(ctx.getSystem())
-                .bind(listener.bind(), listener.port(), 1024, List.of(), false, Optional.empty());
-        var binding = connections
-                .to(Sink.foreach(c -> self.tell(new Connected(c, System.nanoTime()))))
-                .run(ctx.getSystem());
-        ctx.pipeToSelf(binding, (b, e) -> e == null ? new BindSucceeded(b) : new BindFailed(e));
+        // Our own acceptor thread (not Pekko's TCP layer): a connection reaches this guardian in one
+        // hand-over, and the guardian runs on a dispatcher of its own, so a refusal is written at once
+        // even while every dispatcher thread is busy with sessions.
+        try {
+            NioAcceptor acceptor = NioAcceptor.bind(listener.bind(), listener.port(), 1024,
+                    "postroom-accept-" + protocol.kind(), c -> self.tell(new Connected(c, System.nanoTime())));
+            self.tell(new BindSucceeded(acceptor));
+        } catch (java.io.IOException | RuntimeException e) {
+            self.tell(new BindFailed(e));
+        }
     }
 
     @Override
@@ -139,15 +139,35 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
                     return this;
                 })
                 .onSignal(Terminated.class, this::onSessionEnded)
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+                    if (binding != null) {
+                        binding.close();
+                    }
+                    return this;
+                })
                 .build();
     }
 
     private Behavior<Command> onConnected(Connected m) {
         admissionWait.record(System.nanoTime() - m.acceptedNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
-        Tcp.IncomingConnection connection = m.connection();
-        java.net.InetAddress ip = connection.remoteAddress().getAddress();
+        java.nio.channels.SocketChannel connection = m.channel();
+        InetSocketAddress remote;
+        InetSocketAddress local;
+        try {
+            remote = (InetSocketAddress) connection.getRemoteAddress();
+            local = (InetSocketAddress) connection.getLocalAddress();
+        } catch (java.io.IOException e) {
+            closeQuietly(connection);
+            return this;
+        }
+        if (remote == null) {
+            // The client left before we looked.
+            closeQuietly(connection);
+            return this;
+        }
+        java.net.InetAddress ip = remote.getAddress();
         if (binding == null && !shutdownWaiters.isEmpty()) {
-            refuse(connection);
+            refuse(connection, remote, local);
             return this;
         }
         PerIpAdmission.Decision perIpDecision = ip == null ? PerIpAdmission.Decision.ADMIT : perIp.tryAdmit(ip);
@@ -155,19 +175,18 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
             // Answered exactly like Server Too Busy, and counted with those refusals.
             services.metrics().sessions(protocol.kind()).refused();
             getContext().getLog().debug("{}: refused {} ({})", protocol.kind(), ip.getHostAddress(), perIpDecision);
-            refuse(connection);
+            refuse(connection, remote, local);
             return this;
         }
         if (!admission.tryAdmit()) {
             if (ip != null) {
                 perIp.release(ip);
             }
-            refuse(connection);
+            refuse(connection, remote, local);
             return this;
         }
         String id = protocol.kind() + "-" + (++sequence);
-        ConnectionInfo info = new ConnectionInfo(protocol.kind(), id, connection.remoteAddress(),
-                connection.localAddress());
+        ConnectionInfo info = new ConnectionInfo(protocol.kind(), id, remote, local);
         try {
             ActorRef<SessionActor.Command> session = getContext().spawn(
                     SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking(),
@@ -183,15 +202,35 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
                 perIp.release(ip);
             }
             getContext().getLog().warn("{}: could not start session for {}", protocol.kind(), info.remote(), e);
+            closeQuietly(connection);
         }
         return this;
     }
 
-    /** Refused before any session exists: one line, then close (nothing at all on an implicit-TLS port). */
-    private void refuse(Tcp.IncomingConnection connection) {
-        Source<ByteString, ?> reply = listener.implicitTls() ? Source.empty() : Source.single(serverTooBusy);
-        connection.handleWith(Flow.fromSinkAndSourceCoupled(Sink.ignore(), reply), getContext().getSystem());
-        SessionLog.refused(protocol.kind(), connection.remoteAddress(), connection.localAddress());
+    /**
+     * Refused before any session exists: one line, then close (nothing at all on an implicit-TLS port).
+     * The line is written here, non-blocking: a fresh socket's send buffer always has room for it.
+     */
+    private void refuse(java.nio.channels.SocketChannel connection, InetSocketAddress remote,
+                        InetSocketAddress local) {
+        try {
+            if (!listener.implicitTls()) {
+                connection.write(serverTooBusy.asByteBuffer());
+            }
+            connection.shutdownOutput();
+        } catch (java.io.IOException | RuntimeException e) {
+            // The client is gone already; nothing to tell it.
+        }
+        closeQuietly(connection);
+        SessionLog.refused(protocol.kind(), remote, local);
+    }
+
+    private static void closeQuietly(java.nio.channels.SocketChannel connection) {
+        try {
+            connection.close();
+        } catch (java.io.IOException ignored) {
+            // Nothing left to do with it.
+        }
     }
 
     private Behavior<Command> onSessionEnded(Terminated t) {
@@ -237,9 +276,10 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
 
     private Behavior<Command> onUnbind(Unbind m) {
         if (binding != null) {
-            Tcp.ServerBinding b = binding;
+            NioAcceptor b = binding;
             binding = null;
-            b.unbind().whenComplete((done, e) -> m.replyTo().tell(Done.getInstance()));
+            b.close();
+            m.replyTo().tell(Done.getInstance());
         } else {
             m.replyTo().tell(Done.getInstance());
         }

@@ -10,7 +10,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.stream.javadsl.BidiFlow;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Tcp;
 import org.apache.pekko.util.ByteString;
 
 import java.time.Duration;
@@ -18,7 +17,7 @@ import java.util.concurrent.Executor;
 
 /**
  * One admitted connection, whatever its protocol. The actor owns the connection's lifecycle: it
- * materializes the byte path (TCP, the {@link TlsSwitch}, and a {@link SessionStage} that runs the
+ * materializes the byte path (the socket's {@link NioConnectionStage}, the {@link TlsSwitch}, and a {@link SessionStage} that runs the
  * {@link ProtocolHandler}), passes the engine's {@link Shutdown} on, and stops when the stage has
  * stopped, so its guardian, which watches it, counts the session out exactly once however it ends.
  * A handler that throws makes the actor fail too (the guardian counts a failed session).
@@ -38,7 +37,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private final SessionStage.Control control;
     private boolean stageStopped;
 
-    public static Behavior<Command> create(Tcp.IncomingConnection connection, ConnectionInfo info,
+    public static Behavior<Command> create(java.nio.channels.SocketChannel connection, ConnectionInfo info,
                                            ProtocolHandler handler, Duration idleTimeout, Executor blocking) {
         return create(connection, info, handler, idleTimeout, blocking, null, false);
     }
@@ -47,7 +46,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
      * @param tlsEngines server-mode engines for STARTTLS, or null when TLS is not configured
      * @param implicitTls true for an implicit-TLS listener: the handshake comes before the greeting
      */
-    public static Behavior<Command> create(Tcp.IncomingConnection connection, ConnectionInfo info,
+    public static Behavior<Command> create(java.nio.channels.SocketChannel connection, ConnectionInfo info,
                                            ProtocolHandler handler, Duration idleTimeout, Executor blocking,
                                            java.util.function.Supplier<javax.net.ssl.SSLEngine> tlsEngines,
                                            boolean implicitTls) {
@@ -55,13 +54,15 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
                 new SessionStage(info, handler, idleTimeout, blocking, tlsEngines, implicitTls)));
     }
 
-    private SessionActor(ActorContext<Command> ctx, Tcp.IncomingConnection connection, SessionStage stage) {
+    private SessionActor(ActorContext<Command> ctx, java.nio.channels.SocketChannel connection, SessionStage stage) {
         super(ctx);
         // The session's byte path: connection <-> TLS switch (plaintext until STARTTLS) <-> handler stage.
         Flow<ByteString, ByteString, SessionStage.Control> path = BidiFlow.fromGraph(new TlsSwitch(stage.implicitTls()))
                 .reversed()
                 .join(Flow.fromGraph(stage), Keep.right());
-        this.control = connection.handleWith(path, ctx.getSystem());
+        this.control = Flow.fromGraph(new NioConnectionStage(connection, NioTransport.get(ctx.getSystem())))
+                .joinMat(path, Keep.right())
+                .run(ctx.getSystem());
         ctx.pipeToSelf(control.terminated(), (done, failure) -> new StageStopped(
                 failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure));
