@@ -77,6 +77,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private final java.util.Map<ActorRef<?>, java.net.InetAddress> sessionIps = new java.util.HashMap<>();
     private final ByteString serverTooBusy;
     private final io.micrometer.core.instrument.Timer admissionWait;
+    private final io.micrometer.core.instrument.Timer refusalWait;
     private final Duration idleTimeout;
     private NioAcceptor binding;
     private long sequence;
@@ -104,6 +105,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
                 java.time.Clock.systemUTC());
         this.serverTooBusy = protocol.serverTooBusy(services.settings());
         this.admissionWait = services.metrics().admissionWait(protocol.kind());
+        this.refusalWait = services.metrics().refusalWait(protocol.kind());
         this.handlers = protocol.handlers(services);
         this.idleTimeout = services.settings().inbound().idleTimeout();
 
@@ -167,7 +169,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         }
         java.net.InetAddress ip = remote.getAddress();
         if (binding == null && !shutdownWaiters.isEmpty()) {
-            refuse(connection, remote, local);
+            refuse(connection, remote, local, m.acceptedNanos());
             return this;
         }
         PerIpAdmission.Decision perIpDecision = ip == null ? PerIpAdmission.Decision.ADMIT : perIp.tryAdmit(ip);
@@ -175,14 +177,14 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
             // Answered exactly like Server Too Busy, and counted with those refusals.
             services.metrics().sessions(protocol.kind()).refused();
             getContext().getLog().debug("{}: refused {} ({})", protocol.kind(), ip.getHostAddress(), perIpDecision);
-            refuse(connection, remote, local);
+            refuse(connection, remote, local, m.acceptedNanos());
             return this;
         }
         if (!admission.tryAdmit()) {
             if (ip != null) {
                 perIp.release(ip);
             }
-            refuse(connection, remote, local);
+            refuse(connection, remote, local, m.acceptedNanos());
             return this;
         }
         String id = protocol.kind() + "-" + (++sequence);
@@ -212,7 +214,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
      * The line is written here, non-blocking: a fresh socket's send buffer always has room for it.
      */
     private void refuse(java.nio.channels.SocketChannel connection, InetSocketAddress remote,
-                        InetSocketAddress local) {
+                        InetSocketAddress local, long acceptedNanos) {
         try {
             if (!listener.implicitTls()) {
                 connection.write(serverTooBusy.asByteBuffer());
@@ -222,6 +224,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
             // The client is gone already; nothing to tell it.
         }
         closeQuietly(connection);
+        refusalWait.record(System.nanoTime() - acceptedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         SessionLog.refused(protocol.kind(), remote, local);
     }
 

@@ -24,6 +24,7 @@ public final class MetricNames {
     public static final String MULTIPOP_MESSAGES = "postroom.multipop.messages";
     /** Time from a connection reaching the listener's guardian's queue to its admit/refuse decision. */
     public static final String ADMISSION_WAIT = "postroom.admission.wait";
+    public static final String REFUSAL_WAIT = "postroom.refusal.wait";
 
     public static final String KIND = "kind";
     public static final String RESULT = "result";

@@ -95,6 +95,24 @@ public final class Metrics {
                 .register(registry));
     }
 
+    private final Map<String, io.micrometer.core.instrument.Timer> refusalWaits = new ConcurrentHashMap<>();
+
+    /**
+     * For refused connections only: from accept to the "Server Too Busy" line written and the socket
+     * closed ({@code postroom_refusal_wait_seconds{kind,quantile}}, p50/p99 over the last minute). Unlike
+     * {@link #admissionWait}, a burst of admissions (and the sessions they start) does not count here.
+     */
+    public io.micrometer.core.instrument.Timer refusalWait(String kind) {
+        return refusalWaits.computeIfAbsent(kind, k -> io.micrometer.core.instrument.Timer
+                .builder(MetricNames.REFUSAL_WAIT)
+                .description("Time from accept to the Server Too Busy reply written")
+                .tag(MetricNames.KIND, k)
+                .publishPercentiles(0.5, 0.99)
+                .distributionStatisticExpiry(java.time.Duration.ofMinutes(1))
+                .distributionStatisticBufferLength(3)
+                .register(registry));
+    }
+
     public SessionCounters sessions(String kind) {
         SessionCounters c = sessions.get(kind);
         if (c == null) {

@@ -108,12 +108,16 @@ public final class NioTransport implements AutoCloseable {
             return;
         }
         Endpoint endpoint = (Endpoint) key.attachment();
-        int ready = key.readyOps();
-        if ((ready & SelectionKey.OP_WRITE) != 0) {
-            endpoint.onWritable(key);
-        }
-        if ((ready & SelectionKey.OP_READ) != 0 && key.isValid()) {
-            endpoint.onReadable(key, readBuffer);
+        try {
+            int ready = key.readyOps();
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
+                endpoint.onWritable(key);
+            }
+            if ((ready & SelectionKey.OP_READ) != 0 && key.isValid()) {
+                endpoint.onReadable(key, readBuffer);
+            }
+        } catch (java.nio.channels.CancelledKeyException e) {
+            // The connection's stage closed it meanwhile.
         }
     }
 

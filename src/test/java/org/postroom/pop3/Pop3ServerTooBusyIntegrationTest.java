@@ -66,6 +66,9 @@ class Pop3ServerTooBusyIntegrationTest {
                     assertRefused(c);
                 }
                 assertEquals(1, pop3.refusedCount());
+                // Timed from accept to the refusal written; admissions do not count there.
+                assertEquals(1, engine.metrics().refusalWait("pop3").count());
+                assertEquals(3, engine.metrics().admissionWait("pop3").count());
 
                 // An orderly end: QUIT frees a slot.
                 a.getOutputStream().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
