@@ -115,7 +115,7 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         // even while every dispatcher thread is busy with sessions.
         try {
             NioAcceptor acceptor = NioAcceptor.bind(listener.bind(), listener.port(), 1024,
-                    "postroom-accept-" + protocol.kind(), c -> self.tell(new Connected(c, System.nanoTime())));
+                    "postroom-accept-" + protocol.kind(), c -> onAccepted(c, counters, self));
             self.tell(new BindSucceeded(acceptor));
         } catch (java.io.IOException | RuntimeException e) {
             self.tell(new BindFailed(e));
@@ -210,8 +210,33 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     }
 
     /**
+     * On the acceptor thread. While the listener is full, the connection is refused right here, with no
+     * hand-over: under load that is the difference between a refusal in microseconds and one that waits
+     * for a thread to be scheduled. Only refusals are decided here, from counters the guardian keeps;
+     * every admission is still the guardian's own decision, so the count cannot drift (a slot freed a
+     * moment ago may be missed: the client is refused as it would have been a moment earlier).
+     */
+    private void onAccepted(java.nio.channels.SocketChannel channel, SessionCounters counters, ActorRef<Command> self) {
+        long acceptedNanos = System.nanoTime();
+        if (counters.active() < counters.limit()) {
+            self.tell(new Connected(channel, acceptedNanos));
+            return;
+        }
+        try {
+            InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+            InetSocketAddress local = (InetSocketAddress) channel.getLocalAddress();
+            admissionWait.record(System.nanoTime() - acceptedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            counters.refused();
+            refuse(channel, remote, local, acceptedNanos);
+        } catch (java.io.IOException e) {
+            closeQuietly(channel);
+        }
+    }
+
+    /**
      * Refused before any session exists: one line, then close (nothing at all on an implicit-TLS port).
      * The line is written here, non-blocking: a fresh socket's send buffer always has room for it.
+     * Thread-safe (final fields only): also called on the acceptor thread.
      */
     private void refuse(java.nio.channels.SocketChannel connection, InetSocketAddress remote,
                         InetSocketAddress local, long acceptedNanos) {
