@@ -123,6 +123,7 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
         };
 
         private Duration currentIdleTimeout = idleTimeout;
+        private long lastInputNanos = System.nanoTime();
         private int awaiting;
         private ByteString pendingOutput = ByteString.emptyByteString();
         private SSLEngine pendingTlsStart;
@@ -208,7 +209,7 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
                 settle();
                 return;
             }
-            restartIdleTimer();
+            noteInput();
             if (element instanceof TlsSwitch.AppIn.TlsStarted started) {
                 tlsStarting = false;
                 tls = started.session();
@@ -231,6 +232,13 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
             if (closing) {
                 // The client did not read our goodbye in time.
                 failStage(new java.io.IOException("goodbye not read within " + CLOSE_GRACE));
+                return;
+            }
+            long idleNanos = System.nanoTime() - lastInputNanos;
+            long timeoutNanos = currentIdleTimeout.toNanos();
+            if (idleNanos < timeoutNanos) {
+                // Input came since the timer was set: wait for the rest of the timeout.
+                scheduleOnce(IDLE_TIMER, Duration.ofNanos(timeoutNanos - idleNanos));
                 return;
             }
             guarded(() -> handler.onIdleTimeout(this));
@@ -298,7 +306,16 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
             }
         }
 
+        /** Counts the idle time from now; the timer is only re-armed when it fires (not per chunk of input). */
+        private void noteInput() {
+            lastInputNanos = System.nanoTime();
+            if (!isTimerActive(IDLE_TIMER)) {
+                scheduleOnce(IDLE_TIMER, currentIdleTimeout);
+            }
+        }
+
         private void restartIdleTimer() {
+            lastInputNanos = System.nanoTime();
             scheduleOnce(IDLE_TIMER, currentIdleTimeout);
         }
 

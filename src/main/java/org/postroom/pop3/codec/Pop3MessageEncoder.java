@@ -1,7 +1,6 @@
 package org.postroom.pop3.codec;
 
 import org.apache.pekko.util.ByteString;
-import org.apache.pekko.util.ByteStringBuilder;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -45,12 +44,12 @@ public final class Pop3MessageEncoder {
     }
 
     private static List<ByteString> encode(String statusText, byte[] message, OptionalInt bodyLines) {
-        List<ByteString> chunks = new ArrayList<>();
-        ByteStringBuilder out = new ByteStringBuilder();
-        // Room for the CRLFs of lines of ~64 bytes and a few doubled dots: one buffer, no regrowth copies.
-        out.sizeHint(Math.min(CHUNK + 1024, message.length + message.length / 32 + 128));
-        out.append(ByteString.fromString("+OK" + (statusText.isEmpty() ? "" : " " + statusText) + "\r\n",
-                StandardCharsets.UTF_8));
+        List<ByteString> chunks = new ArrayList<>(2);
+        byte[] status = ("+OK" + (statusText.isEmpty() ? "" : " " + statusText) + "\r\n")
+                .getBytes(StandardCharsets.UTF_8);
+        // Room for the CRLFs of lines of ~64 bytes and a few doubled dots: usually no regrowth copy.
+        Chunk out = new Chunk(Math.min(CHUNK + 1024, status.length + message.length + message.length / 32 + 8));
+        out.put(status, 0, status.length);
         boolean inBody = false;
         int bodyLeft = bodyLines.orElse(Integer.MAX_VALUE);
         int pos = 0;
@@ -66,23 +65,55 @@ public final class Pop3MessageEncoder {
             if (contentEnd > pos && message[contentEnd - 1] == '\r') {
                 contentEnd--;
             }
+            int length = contentEnd - pos;
+            out.ensure(length + 3);
             if (message[pos] == '.') {
-                out.putByte((byte) '.');
+                out.bytes[out.size++] = '.';
             }
-            out.putBytes(message, pos, contentEnd - pos);
-            out.putBytes(CRLF);
+            System.arraycopy(message, pos, out.bytes, out.size, length);
+            out.size += length;
+            out.bytes[out.size++] = '\r';
+            out.bytes[out.size++] = '\n';
             if (!inBody && contentEnd == pos) {
                 inBody = true;
             }
             pos = lf + 1;
-            if (out.length() >= CHUNK) {
+            if (out.size >= CHUNK) {
                 chunks.add(out.result());
-                out = new ByteStringBuilder();
-                out.sizeHint(Math.min(CHUNK + 1024, message.length - pos + (message.length - pos) / 32 + 128));
+                int left = message.length - pos;
+                out = new Chunk(Math.min(CHUNK + 1024, left + left / 32 + 8));
             }
         }
-        out.putBytes(new byte[] {'.', '\r', '\n'});
+        out.put(DOT_CRLF, 0, DOT_CRLF.length);
         chunks.add(out.result());
         return chunks;
+    }
+
+    private static final byte[] DOT_CRLF = {'.', '\r', '\n'};
+
+    /** A growable byte array handed over without a copy (ByteStringBuilder costs a closure per put). */
+    private static final class Chunk {
+        byte[] bytes;
+        int size;
+
+        Chunk(int capacity) {
+            bytes = new byte[Math.max(capacity, 16)];
+        }
+
+        void ensure(int extra) {
+            if (size + extra > bytes.length) {
+                bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + extra));
+            }
+        }
+
+        void put(byte[] src, int offset, int length) {
+            ensure(length);
+            System.arraycopy(src, offset, bytes, size, length);
+            size += length;
+        }
+
+        ByteString result() {
+            return ByteString.fromArrayUnsafe(bytes, 0, size);
+        }
     }
 }

@@ -32,8 +32,6 @@ import java.util.regex.Pattern;
  */
 public final class MaildropFiles {
     private static final Pattern CRLF_SIZE = Pattern.compile(",W=(\\d+)");
-    private static final Pattern LEADING_SECONDS = Pattern.compile("^(\\d{1,18})");
-    private static final Pattern COUNTER = Pattern.compile("Q(\\d{1,18})");
 
     private MaildropFiles() {
     }
@@ -138,13 +136,35 @@ public final class MaildropFiles {
 
     /** Delivery order: the leading seconds of the name, then the per-process counter, then the name. */
     static final Comparator<MaildropMessage> DELIVERY_ORDER = Comparator
-            .comparingLong((MaildropMessage m) -> leadingNumber(LEADING_SECONDS, m.baseName()))
-            .thenComparingLong(m -> leadingNumber(COUNTER, m.baseName()))
+            .comparingLong((MaildropMessage m) -> leadingSeconds(m.baseName()))
+            .thenComparingLong(m -> counter(m.baseName()))
             .thenComparing(MaildropMessage::baseName);
 
-    private static long leadingNumber(Pattern p, String name) {
-        Matcher m = p.matcher(name);
-        return m.find() ? Long.parseLong(m.group(1)) : Long.MAX_VALUE;
+    // Without regular expressions: the sort calls these O(n log n) times at every POP3 login.
+
+    /** The digits the name starts with (up to 18), or Long.MAX_VALUE when there are none. */
+    static long leadingSeconds(String name) {
+        return digitsAt(name, 0);
+    }
+
+    /** The digits after the first "Q" that is followed by a digit, or Long.MAX_VALUE. */
+    static long counter(String name) {
+        for (int i = name.indexOf('Q'); i >= 0; i = name.indexOf('Q', i + 1)) {
+            if (i + 1 < name.length() && name.charAt(i + 1) >= '0' && name.charAt(i + 1) <= '9') {
+                return digitsAt(name, i + 1);
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private static long digitsAt(String name, int start) {
+        long value = 0;
+        int i = start;
+        while (i < name.length() && i - start < 18 && name.charAt(i) >= '0' && name.charAt(i) <= '9') {
+            value = value * 10 + (name.charAt(i) - '0');
+            i++;
+        }
+        return i == start ? Long.MAX_VALUE : value;
     }
 
     private static long crlfSize(Path file, String base) throws IOException {

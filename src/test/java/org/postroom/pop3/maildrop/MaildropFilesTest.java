@@ -130,4 +130,16 @@ class MaildropFilesTest {
         Files.createDirectory(inbox.resolve("cur").resolve("subdir"));
         assertEquals(0, MaildropFiles.open(Pop3Fixture.ALICE, inbox).count());
     }
+
+    @Test
+    void deliveryOrderKeysShouldReadTheLeadingSecondsAndTheCounterAfterQ() {
+        assertEquals(1700000001L, MaildropFiles.leadingSeconds("1700000001.M1P1Q12.h,S=3,W=4"));
+        assertEquals(12L, MaildropFiles.counter("1700000001.M1P1Q12.h,S=3,W=4"));
+        // The first Q followed by a digit counts; a name without one sorts last.
+        assertEquals(7L, MaildropFiles.counter("1700000001.MQxP1Q7.host"));
+        assertEquals(Long.MAX_VALUE, MaildropFiles.counter("1700000001.M1P1.host"));
+        assertEquals(Long.MAX_VALUE, MaildropFiles.leadingSeconds("x1700000001.M1P1Q1.host"));
+        // At most 18 digits, as the former pattern: no overflow on a hostile name.
+        assertEquals(123456789012345678L, MaildropFiles.leadingSeconds("1234567890123456789999.M1"));
+    }
 }
