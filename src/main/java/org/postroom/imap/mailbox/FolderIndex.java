@@ -218,22 +218,23 @@ public final class FolderIndex {
         Map<String, String[]> onDisk = new LinkedHashMap<>(); // base → {subdir, fileName, info}
         for (String sub : List.of("cur", "new")) {
             Path d = dir.resolve(sub);
-            if (!Files.isDirectory(d)) {
-                continue;
-            }
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
-                for (Path f : ds) {
-                    String name = f.getFileName().toString();
-                    if (name.startsWith(".")) {
-                        continue;
-                    }
-                    int colon = name.indexOf(':');
-                    String base = colon < 0 ? name : name.substring(0, colon);
-                    String info = colon >= 0 && name.startsWith(":2,", colon) ? name.substring(colon + 3) : "";
-                    onDisk.put(base, new String[] {sub, name, info});
+            // File.list: names only, no Path per entry (this runs after every change to the folder).
+            String[] names = d.toFile().list();
+            if (names == null) {
+                if (Files.isDirectory(d)) {
+                    // Not "gone": an I/O error must not read as every message expunged.
+                    throw new IOException("cannot list " + d);
                 }
-            } catch (NoSuchFileException e) {
-                // folder deleted under us: everything is gone
+                continue; // folder deleted under us: everything is gone
+            }
+            for (String name : names) {
+                if (name.startsWith(".")) {
+                    continue;
+                }
+                int colon = name.indexOf(':');
+                String base = colon < 0 ? name : name.substring(0, colon);
+                String info = colon >= 0 && name.startsWith(":2,", colon) ? name.substring(colon + 3) : "";
+                onDisk.put(base, new String[] {sub, name, info});
             }
         }
         boolean changed = false;
