@@ -166,6 +166,33 @@ public final class DeliveryJournal implements AutoCloseable {
         this.checkpointer = new Thread(this::checkpointLoop, "postroom-journal-checkpoint");
         checkpointer.setDaemon(true);
         checkpointer.start();
+        if (java.util.Arrays.stream(segments).anyMatch(seg -> !seg.ready)) {
+            Thread ahead = new Thread(this::preallocateAhead, "postroom-journal-preallocate");
+            ahead.setDaemon(true);
+            ahead.start();
+        }
+    }
+
+    /**
+     * On a first start, the other segments are preallocated in the background right away: preallocated at
+     * their first use instead, each would stall every delivery for the 16 MiB write (measured: the first
+     * 64 MiB of mail went in at half the rate of the rest).
+     */
+    private void preallocateAhead() {
+        try {
+            for (Segment s : segments) {
+                synchronized (s) {
+                    if (!s.ready && !closed) {
+                        preallocate(s.channel, options.segmentSize());
+                        s.ready = true;
+                    }
+                }
+            }
+            MaildirStore.fsyncDirectory(dir);
+        } catch (IOException e) {
+            // Left to startSegment, which preallocates a segment that is not ready at its first use.
+            LOG.debug("journal: preallocating ahead: {}", e.toString());
+        }
     }
 
     /**
@@ -503,10 +530,12 @@ public final class DeliveryJournal implements AutoCloseable {
     }
 
     private Segment startSegment(Segment s) throws IOException {
-        if (!s.ready) {
-            preallocate(s.channel, options.segmentSize());
-            MaildirStore.fsyncDirectory(dir);
-            s.ready = true;
+        synchronized (s) { // preallocateAhead may be at it
+            if (!s.ready) {
+                preallocate(s.channel, options.segmentSize());
+                MaildirStore.fsyncDirectory(dir);
+                s.ready = true;
+            }
         }
         s.generation = ++lastGeneration;
         s.position = 0;
