@@ -203,16 +203,24 @@ public final class NioConnectionStage extends GraphStage<FlowShape<ByteString, B
 
         private void resumeReading() {
             SelectionKey key = channel.keyFor(transport.selector());
-            if (readPaused && key != null && key.isValid() && unread.get() < UNREAD_LIMIT) {
-                readPaused = false;
-                key.interestOps(key.interestOps() | SelectionKey.OP_READ);
+            try {
+                if (readPaused && key != null && key.isValid() && unread.get() < UNREAD_LIMIT) {
+                    readPaused = false;
+                    key.interestOps(key.interestOps() | SelectionKey.OP_READ);
+                }
+            } catch (java.nio.channels.CancelledKeyException e) {
+                // Closed meanwhile.
             }
         }
 
         private void wantWritable() {
             SelectionKey key = channel.keyFor(transport.selector());
-            if (key != null && key.isValid()) {
-                key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+            try {
+                if (key != null && key.isValid()) {
+                    key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                }
+            } catch (java.nio.channels.CancelledKeyException e) {
+                // Closed meanwhile.
             }
         }
 
