@@ -22,8 +22,9 @@ public final class MetricNames {
     public static final String HOSTHEALTH_TOKENS_IN_USE = "postroom.hosthealth.tokens.in.use";
     public static final String HOSTHEALTH_TOKEN_DENIALS = "postroom.hosthealth.token.denials";
     public static final String MULTIPOP_MESSAGES = "postroom.multipop.messages";
-    /** Time from a connection reaching the listener's guardian's queue to its admit/refuse decision. */
+    /** Time from a connection's accept to its listener's admit/refuse decision. */
     public static final String ADMISSION_WAIT = "postroom.admission.wait";
+    /** Refused connections only: time from accept to the Server Too Busy line written and the socket closed. */
     public static final String REFUSAL_WAIT = "postroom.refusal.wait";
 
     public static final String KIND = "kind";

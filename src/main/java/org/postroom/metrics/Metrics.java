@@ -85,14 +85,19 @@ public final class Metrics {
      * sum and max): the server-side share of the time a refused client waits for "Server Too Busy".
      */
     public io.micrometer.core.instrument.Timer admissionWait(String kind) {
-        return admissionWaits.computeIfAbsent(kind, k -> io.micrometer.core.instrument.Timer
-                .builder(MetricNames.ADMISSION_WAIT)
-                .description("Time from accept to the listener's admit/refuse decision")
-                .tag(MetricNames.KIND, k)
+        return admissionWaits.computeIfAbsent(kind, k -> lastMinuteTimer(MetricNames.ADMISSION_WAIT,
+                "Time from accept to the listener's admit/refuse decision", k));
+    }
+
+    /** A per-listener timer with p50/p99 over the last minute, plus count, sum and max. */
+    private io.micrometer.core.instrument.Timer lastMinuteTimer(String name, String description, String kind) {
+        return io.micrometer.core.instrument.Timer.builder(name)
+                .description(description)
+                .tag(MetricNames.KIND, kind)
                 .publishPercentiles(0.5, 0.99)
                 .distributionStatisticExpiry(java.time.Duration.ofMinutes(1))
                 .distributionStatisticBufferLength(3)
-                .register(registry));
+                .register(registry);
     }
 
     private final Map<String, io.micrometer.core.instrument.Timer> refusalWaits = new ConcurrentHashMap<>();
@@ -103,14 +108,8 @@ public final class Metrics {
      * {@link #admissionWait}, a burst of admissions (and the sessions they start) does not count here.
      */
     public io.micrometer.core.instrument.Timer refusalWait(String kind) {
-        return refusalWaits.computeIfAbsent(kind, k -> io.micrometer.core.instrument.Timer
-                .builder(MetricNames.REFUSAL_WAIT)
-                .description("Time from accept to the Server Too Busy reply written")
-                .tag(MetricNames.KIND, k)
-                .publishPercentiles(0.5, 0.99)
-                .distributionStatisticExpiry(java.time.Duration.ofMinutes(1))
-                .distributionStatisticBufferLength(3)
-                .register(registry));
+        return refusalWaits.computeIfAbsent(kind, k -> lastMinuteTimer(MetricNames.REFUSAL_WAIT,
+                "Time from accept to the Server Too Busy reply written", k));
     }
 
     public SessionCounters sessions(String kind) {
