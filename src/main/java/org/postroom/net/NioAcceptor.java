@@ -50,6 +50,8 @@ public final class NioAcceptor implements AutoCloseable {
     }
 
     private void acceptLoop(Consumer<SocketChannel> onAccept) {
+        long lastWarning = 0;
+        int failedSince = 0;
         while (server.isOpen()) {
             SocketChannel channel;
             try {
@@ -57,8 +59,15 @@ public final class NioAcceptor implements AutoCloseable {
             } catch (AsynchronousCloseException e) {
                 return;
             } catch (IOException e) {
-                // EMFILE and the like: say so, and do not spin on it.
-                LOG.warn("accept on {} failed: {}", localAddress, e.toString());
+                // EMFILE and the like: say so (at most every 10 s), and do not spin on it.
+                failedSince++;
+                long now = System.nanoTime();
+                if (lastWarning == 0 || now - lastWarning > 10_000_000_000L) {
+                    LOG.warn("accept on {} failed ({} times since the last warning): {}", localAddress,
+                            failedSince, e.toString());
+                    lastWarning = now;
+                    failedSince = 0;
+                }
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException ie) {
