@@ -4,10 +4,11 @@
 # missing (bench/lib/peers.sh), gives each a private loopback-only configuration under a temp dir,
 # stops everything it started by PID. Every load is bounded in count and in time (timeout).
 #
-#   bench/peers.sh            the full run (≈ 10 minutes on 2 cores)
+#   bench/peers.sh            the full run (≈ 7 minutes on 2 cores)
 #   bench/peers.sh --smoke    tiny counts, seconds: proves the harness works (CI: .ci/interop/bench-smoke.sh)
 #   ONLY="smtp pop3" bench/peers.sh    a subset of: loopback smtp outbound pop3 imap idle busy startup
 #   PR_CONF='store.journal.enabled = false' bench/peers.sh    extra HOCON (inside postroom {}) for every engine
+#   FS_SETTLE=0 bench/peers.sh    do not wait for the file system after a previous run (see below; default 360 s)
 #
 # Prints the table and writes it to bench/results/<date>.txt (git-ignored). Postroom runs from
 # target/postroom.jar (built if missing) with $POSTROOM_JAVA_OPTS (default: the flags documented in
