@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -116,25 +114,11 @@ public final class UidlRecord {
     }
 
     private void rewrite() throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         StringBuilder sb = new StringBuilder();
         for (String uid : uids) {
             sb.append(uid).append('\n');
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.US_ASCII));
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-        org.postroom.store.MaildirStore.fsyncDirectory(file.getParent());
+        org.postroom.store.MaildirStore.replaceFsynced(file, sb.toString().getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String shortHash(String s) {

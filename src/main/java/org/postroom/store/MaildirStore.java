@@ -178,6 +178,11 @@ public final class MaildirStore {
             }
             return;
         }
+        replaceFsynced(file, content);
+    }
+
+    /** Replaces a file without the journal: a temp file, fsync, rename, fsync of the directory. */
+    public static void replaceFsynced(Path file, byte[] content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
