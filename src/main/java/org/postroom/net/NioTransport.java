@@ -20,6 +20,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * request/reply round trip crosses one thread hand-over each way instead of going selector → connection
  * actor → stream → connection actor → selector.
  *
+ * <p>Bytes read are handed to the connection's stream inside {@link InlineDispatch#allowing}: the stream,
+ * and the protocol handler in it, run on this thread right away, and the reply is written from here, so a
+ * command costs one thread wake-up, as in an event loop. Work that blocks never runs here (handlers hand
+ * it to the blocking pool). An actor system has {@code postroom.inbound.selector-threads} of these
+ * (by default one per core); connections are spread over them in turn.
+ *
  * <p>Read interest stays on while a connection's reader keeps up, so the usual command/reply dialogue
  * never changes interest (no {@code epoll_ctl}, no selector wake-up); it is turned off only when two
  * chunks wait unread (back-pressure), and turned back on by the reader. All interest changes happen on
@@ -28,7 +34,31 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class NioTransport implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NioTransport.class);
-    private static final Map<ActorSystem<?>, NioTransport> BY_SYSTEM = new ConcurrentHashMap<>();
+    private static final Map<ActorSystem<?>, Group> BY_SYSTEM = new ConcurrentHashMap<>();
+    static final String THREADS_SETTING = "postroom.inbound.selector-threads";
+
+    /** The selectors of one actor system, handed out in turn. */
+    private static final class Group {
+        final NioTransport[] loops;
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+
+        Group(String name, int count) {
+            loops = new NioTransport[count];
+            for (int i = 0; i < count; i++) {
+                loops[i] = new NioTransport(name + "-postroom-selector-" + (i + 1));
+            }
+        }
+
+        NioTransport next() {
+            return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+        }
+
+        void close() {
+            for (NioTransport loop : loops) {
+                loop.close();
+            }
+        }
+    }
 
     /** What the selector thread calls for a ready key; implemented by the connection stage. */
     interface Endpoint {
@@ -44,16 +74,25 @@ public final class NioTransport implements AutoCloseable {
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(64 * 1024);
     private volatile boolean running = true;
 
-    /** The transport of this actor system, started on first use and closed when the system terminates. */
+    /**
+     * A selector of this actor system for one more connection (each call the next, in turn). They are
+     * started on first use and closed when the system terminates.
+     */
     public static NioTransport get(ActorSystem<?> system) {
         return BY_SYSTEM.computeIfAbsent(system, s -> {
-            NioTransport transport = new NioTransport(s.name());
+            Group group = new Group(s.name(), threads(s.settings().config()));
             s.getWhenTerminated().whenComplete((done, error) -> {
                 BY_SYSTEM.remove(s);
-                transport.close();
+                group.close();
             });
-            return transport;
-        });
+            return group;
+        }).next();
+    }
+
+    /** {@code postroom.inbound.selector-threads}; 0 (or absent) means one per core. */
+    static int threads(com.typesafe.config.Config config) {
+        int configured = config.hasPath(THREADS_SETTING) ? config.getInt(THREADS_SETTING) : 0;
+        return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     }
 
     private NioTransport(String name) {
@@ -62,7 +101,7 @@ public final class NioTransport implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a selector", e);
         }
-        this.thread = new Thread(this::run, name + "-postroom-selector");
+        this.thread = new Thread(this::run, name);
         thread.setDaemon(true);
         thread.start();
     }
@@ -107,6 +146,10 @@ public final class NioTransport implements AutoCloseable {
         if (!key.isValid()) {
             return;
         }
+        InlineDispatch.allowing(() -> handReady(key));
+    }
+
+    private void handReady(SelectionKey key) {
         Endpoint endpoint = (Endpoint) key.attachment();
         try {
             int ready = key.readyOps();

@@ -364,7 +364,10 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
 
         @Override
         public <T> void awaitBlocking(Callable<T> work, BiConsumer<T, Throwable> then) {
-            await(CompletableFuture.supplyAsync(() -> {
+            // The continuation (and the reply) run on the blocking thread that did the work: no dispatcher
+            // thread is woken between the two.
+            awaiting++;
+            CompletableFuture.supplyAsync(() -> {
                 try {
                     return work.call();
                 } catch (RuntimeException e) {
@@ -372,7 +375,9 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
-            }, blocking), then);
+            }, blocking).whenComplete((value, error) -> InlineDispatch.allowing(() -> post(() -> onWorkDone(() ->
+                    then.accept(value, error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error)))));
         }
 
         @Override
