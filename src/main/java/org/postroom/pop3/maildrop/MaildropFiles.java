@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The file side of a POP3 maildrop: listing an INBOX Maildir at login, reading a message, deleting
@@ -31,8 +29,6 @@ import java.util.regex.Pattern;
  * restarts.
  */
 public final class MaildropFiles {
-    private static final Pattern CRLF_SIZE = Pattern.compile(",W=(\\d+)");
-
     private MaildropFiles() {
     }
 
@@ -54,19 +50,36 @@ public final class MaildropFiles {
         if (moved) {
             MaildirStore.fsyncDirectory(cur);
         }
-        List<MaildropMessage> messages = new ArrayList<>();
-        for (Path p : list(cur)) {
-            String name = p.getFileName().toString();
-            String base = baseName(name);
-            long size;
-            try {
-                size = crlfSize(p, base);
-            } catch (NoSuchFileException e) {
+        // Names only (no stat per file): the size is in the name (",W=") for mail Postroom delivered.
+        String[] names = cur.toFile().list();
+        if (names == null) {
+            throw new IOException("cannot list " + cur);
+        }
+        List<Keyed> keyed = new ArrayList<>(names.length);
+        for (String name : names) {
+            if (name.startsWith(".")) {
                 continue;
             }
-            messages.add(new MaildropMessage(uidOf(base), base, name, size));
+            String base = baseName(name);
+            long size = sizeFromName(base);
+            if (size < 0) {
+                Path p = cur.resolve(name);
+                if (!Files.isRegularFile(p)) {
+                    continue;
+                }
+                try {
+                    size = countCrlfSize(p);
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+            }
+            keyed.add(new Keyed(leadingSeconds(base), counter(base), new MaildropMessage(uidOf(base), base, name, size)));
         }
-        messages.sort(DELIVERY_ORDER);
+        keyed.sort(Keyed.ORDER);
+        List<MaildropMessage> messages = new ArrayList<>(keyed.size());
+        for (Keyed k : keyed) {
+            messages.add(k.message());
+        }
         return new Maildrop(account, maildir, messages);
     }
 
@@ -134,13 +147,15 @@ public final class MaildropFiles {
         }
     }
 
-    /** Delivery order: the leading seconds of the name, then the per-process counter, then the name. */
-    static final Comparator<MaildropMessage> DELIVERY_ORDER = Comparator
-            .comparingLong((MaildropMessage m) -> leadingSeconds(m.baseName()))
-            .thenComparingLong(m -> counter(m.baseName()))
-            .thenComparing(MaildropMessage::baseName);
+    /** A message with its delivery-order keys parsed once (the sort compares O(n log n) times). */
+    private record Keyed(long seconds, long counter, MaildropMessage message) {
+        /** Delivery order: the leading seconds of the name, then the per-process counter, then the name. */
+        static final Comparator<Keyed> ORDER = Comparator.comparingLong(Keyed::seconds)
+                .thenComparingLong(Keyed::counter)
+                .thenComparing(k -> k.message().baseName());
+    }
 
-    // Without regular expressions: the sort calls these O(n log n) times at every POP3 login.
+    // Without regular expressions: these run for every message at every POP3 login.
 
     /** The digits the name starts with (up to 18), or Long.MAX_VALUE when there are none. */
     static long leadingSeconds(String name) {
@@ -167,15 +182,22 @@ public final class MaildropFiles {
         return i == start ? Long.MAX_VALUE : value;
     }
 
-    private static long crlfSize(Path file, String base) throws IOException {
-        Matcher m = CRLF_SIZE.matcher(base);
-        if (m.find()) {
-            try {
-                return Long.parseLong(m.group(1));
-            } catch (NumberFormatException e) {
-                // fall through and count
-            }
+    /** The ",W=" size in a base name, or -1 when there is none. */
+    static long sizeFromName(String base) {
+        int at = base.indexOf(",W=");
+        if (at < 0) {
+            return -1;
         }
+        int start = at + 3;
+        int end = start;
+        while (end < base.length() && end - start < 18 && base.charAt(end) >= '0' && base.charAt(end) <= '9') {
+            end++;
+        }
+        return end == start ? -1 : Long.parseLong(base, start, end, 10);
+    }
+
+    /** The size with CRLF line ends, counted from the file (mail without a ",W=" size in its name). */
+    private static long countCrlfSize(Path file) throws IOException {
         long size = 0;
         boolean lastCr = false;
         int last = -1;

@@ -142,4 +142,21 @@ class MaildropFilesTest {
         // At most 18 digits, as the former pattern: no overflow on a hostile name.
         assertEquals(123456789012345678L, MaildropFiles.leadingSeconds("1234567890123456789999.M1"));
     }
+
+    @Test
+    void theListedSizeShouldComeFromTheNameWhenItCarriesOneAndElseFromTheFile() throws IOException {
+        assertEquals(4154L, MaildropFiles.sizeFromName("1790000031.M31P1Q31.bench,S=4096,W=4154"));
+        assertEquals(-1L, MaildropFiles.sizeFromName("1790000031.M31P1Q31.bench,S=4096"));
+        assertEquals(-1L, MaildropFiles.sizeFromName("1790000031.M31P1Q31.bench,W=x"));
+        // A name without W= (another MDA's delivery) is counted from the file: LF lines become CRLF.
+        Pop3Fixture f = new Pop3Fixture(temp);
+        Path inbox = f.store.inbox(Pop3Fixture.ALICE);
+        MaildirStore.ensureMaildir(inbox);
+        Files.writeString(inbox.resolve("cur").resolve("1700000001.M1P1Q1.other:2,"), "Subject: a\n\nbody\n");
+        Files.writeString(inbox.resolve("cur").resolve("1700000002.M1P1Q2.other,W=99:2,S"), "ignored\n");
+        Maildrop drop = MaildropFiles.open(Pop3Fixture.ALICE, inbox);
+        assertEquals(2, drop.count());
+        assertEquals("Subject: a\r\n\r\nbody\r\n".length(), drop.messages().get(0).size());
+        assertEquals(99L, drop.messages().get(1).size());
+    }
 }
