@@ -41,7 +41,7 @@ else
   STARTUP_REPS=3; SETTLE=2; WARMUP=1000
   # Rounds per POP3/IMAP measurement: about this many client-rounds in all (at least 2 per client), so
   # one client is measured for seconds, not the 0.1 s that 2 rounds of 100 messages take.
-  POP3_ROUND_TARGET=${POP3_ROUND_TARGET:-40}; IMAP_ROUND_TARGET=${IMAP_ROUND_TARGET:-100}
+  POP3_ROUND_TARGET=${POP3_ROUND_TARGET:-200}; IMAP_ROUND_TARGET=${IMAP_ROUND_TARGET:-100}
 fi
 rounds_for() { # TARGET CLIENTS → rounds per client
   local r=$(( ($1 + $2 - 1) / $2 )); [ "$r" -lt 2 ] && r=2; echo "$r"

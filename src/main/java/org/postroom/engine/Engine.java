@@ -209,7 +209,7 @@ public final class Engine implements AutoCloseable {
     /**
      * Re-reads the configuration and applies every session limit to the running engine. A config that
      * does not validate changes nothing: the {@link org.postroom.config.ConfigError} says why. Settings
-     * that need a restart (ports, data dir, hostname, accounts) are listed in the result.
+     * that need a restart (ports, data dir, hostname, accounts, selector threads) are listed in the result.
      */
     public synchronized ReloadResult reload(Config root) {
         Settings next = Settings.from(root);
@@ -230,6 +230,9 @@ public final class Engine implements AutoCloseable {
             if (a.port() != b.port() || !a.bind().equals(b.bind()) || a.enabled() != b.enabled()) {
                 restartNeeded.add("inbound." + a.kind() + " (bind/port/enabled)");
             }
+        }
+        if (org.postroom.net.NioTransport.threads(root) != org.postroom.net.NioTransport.threads(system.settings().config())) {
+            restartNeeded.add("inbound.selector-threads");
         }
         try {
             AskPattern.<EngineGuardian.Command, Done>ask(system, r -> new EngineGuardian.ApplySettings(next, r),

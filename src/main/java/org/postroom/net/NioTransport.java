@@ -90,7 +90,7 @@ public final class NioTransport implements AutoCloseable {
     }
 
     /** {@code postroom.inbound.selector-threads}; 0 (or absent) means one per core. */
-    static int threads(com.typesafe.config.Config config) {
+    public static int threads(com.typesafe.config.Config config) {
         int configured = config.hasPath(THREADS_SETTING) ? config.getInt(THREADS_SETTING) : 0;
         return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
     }
