@@ -44,6 +44,16 @@ public final class Accounts {
         return byAddress.containsKey(address.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Whether the account with canonical address {@code account} may use {@code address} as its
+     * envelope sender: compared the way logins are looked up, case-insensitively on the whole
+     * address. An account owns only its own address; there are no aliases to add yet.
+     */
+    public boolean owns(String account, String address) {
+        String owner = account.toLowerCase(Locale.ROOT);
+        return byAddress.containsKey(owner) && owner.equals(address.toLowerCase(Locale.ROOT));
+    }
+
     /** The account's canonical address when the credentials are right. */
     public Optional<String> authenticate(String login, String password) {
         Optional<String> address = resolve(login);

@@ -48,7 +48,9 @@ public record Settings(
 
     /**
      * Abuse limits shared by the inbound listeners (issue 6): who is exempt from the per-IP limits,
-     * the auth throttle, TLS-before-AUTH on the MSA and the SMTP greeting delay (early-talker check).
+     * the auth throttle, TLS-before-AUTH on the MSA, the SMTP greeting delay (early-talker check), and
+     * whether an authenticated MSA user may only send as an address it owns
+     * ({@code inbound.msa.sender-must-match-login}).
      */
     public record InboundSecurity(
             List<String> trustedIps,
@@ -59,12 +61,16 @@ public record Settings(
             Duration authDelay,
             Duration authMaxDelay,
             boolean msaRequireTlsForAuth,
-            Duration smtpGreetingDelay) {
+            Duration smtpGreetingDelay,
+            boolean msaSenderMustMatchLogin) {
 
-        /** No exemptions list, auth throttle on its defaults, no TLS requirement, no greeting delay. */
+        /**
+         * No exemptions list, auth throttle on its defaults, no TLS requirement, no greeting delay; the
+         * MSA sender check on, as in reference.conf.
+         */
         public static InboundSecurity defaults() {
             return new InboundSecurity(List.of(), false, false, 5, Duration.ofMinutes(10), Duration.ofSeconds(1),
-                    Duration.ofSeconds(8), false, Duration.ZERO);
+                    Duration.ofSeconds(8), false, Duration.ZERO, true);
         }
     }
 
@@ -309,7 +315,8 @@ public record Settings(
                 maxDelay,
                 autoSwitch(in, "msa.require-tls-for-auth", !isLoopback(in.string("msa.bind"))),
                 autoDuration(in, "smtp.greeting-delay", isLoopback(in.string("smtp.bind"))
-                        ? Duration.ZERO : Duration.ofSeconds(1)));
+                        ? Duration.ZERO : Duration.ofSeconds(1)),
+                in.bool("msa.sender-must-match-login"));
     }
 
     /** true, false or "auto" (then {@code auto}). */

@@ -48,6 +48,7 @@ class SettingsTest {
         assertEquals("mail.example.test", s.hostname());
         assertEquals(2525, s.inbound().smtp().port());
         assertEquals(2587, s.inbound().msa().port());
+        assertTrue(s.inbound().security().msaSenderMustMatchLogin());
         assertEquals(2110, s.inbound().pop3().port());
         assertEquals(2143, s.inbound().imap().port());
         assertEquals(9025, s.admin().port());

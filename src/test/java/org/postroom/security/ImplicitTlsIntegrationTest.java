@@ -63,7 +63,7 @@ class ImplicitTlsIntegrationTest {
         session.getProperties().put("mail.smtp.ssl.trust", "*");
         try (Transport t = session.getTransport("smtp")) {
             t.connect("bob@example.test", "bob-pw");
-            t.sendMessage(SmtpClients.raw(session, "Subject: angus-smtps\r\n\r\nhi\r\n"),
+            t.sendMessage(SmtpClients.raw(session, "From: bob@example.test\r\nSubject: angus-smtps\r\n\r\nhi\r\n"),
                     new InternetAddress[] {new InternetAddress("alice@example.test")});
         }
         assertTrue(SmtpClients.find(engine.services().store(), "alice@example.test", "Subject: angus-smtps")

@@ -38,7 +38,7 @@ class PasswordHashIntegrationTest {
             Session session = SmtpClients.angus(engine.port("msa"), true, "PLAIN");
             try (Transport t = session.getTransport("smtp")) {
                 t.connect("alice@example.test", "s3cret-Horse");
-                t.sendMessage(SmtpClients.raw(session, "Subject: hashed-login\r\n\r\nhi\r\n"),
+                t.sendMessage(SmtpClients.raw(session, "From: alice@example.test\r\nSubject: hashed-login\r\n\r\nhi\r\n"),
                         new InternetAddress[] {new InternetAddress("bob@example.test")});
             }
             SmtpClients.find(engine.services().store(), "bob@example.test", "Subject: hashed-login");

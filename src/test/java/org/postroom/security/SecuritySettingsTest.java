@@ -36,6 +36,7 @@ class SecuritySettingsTest {
         assertEquals(Duration.ofMinutes(10), sec.authLockout());
         assertFalse(sec.msaRequireTlsForAuth(), "msa binds 127.0.0.1 by default: auto = false");
         assertEquals(Duration.ZERO, sec.smtpGreetingDelay(), "smtp binds 127.0.0.1 by default: auto = 0");
+        assertTrue(sec.msaSenderMustMatchLogin(), "the MSA binds MAIL FROM to the login by default");
         assertEquals(7, s.inbound().listeners().size());
         s.inbound().implicitTlsListeners().forEach(l -> {
             assertFalse(l.enabled(), l.kind());
@@ -57,6 +58,14 @@ class SecuritySettingsTest {
     }
 
     @Test
+    void senderMustMatchLoginShouldBeSwitchedOffOnlyWhenSaidSo() {
+        assertFalse(read("inbound.msa.sender-must-match-login = false").inbound().security().msaSenderMustMatchLogin());
+        assertFalse(read("inbound.msa.sender-must-match-login = off").inbound().security().msaSenderMustMatchLogin());
+        assertTrue(read("inbound.msa.sender-must-match-login = true").inbound().security().msaSenderMustMatchLogin());
+        assertTrue(Settings.InboundSecurity.defaults().msaSenderMustMatchLogin());
+    }
+
+    @Test
     void badValuesShouldNameTheirKey() {
         assertEquals("inbound.smtp.max-sessions-per-ip", error("inbound.smtp.max-sessions-per-ip = -1").key());
         assertEquals("inbound.pop3.max-connections-per-minute-per-ip",
@@ -68,5 +77,6 @@ class SecuritySettingsTest {
         assertEquals("inbound.auth.max-delay", error("inbound.auth { delay = 5s, max-delay = 1s }").key());
         assertEquals("inbound.smtp.greeting-delay", error("inbound.smtp.greeting-delay = soon").key());
         assertEquals("inbound.smtps.port", error("inbound.smtps.port = 70000").key());
+        assertEquals("inbound.msa.sender-must-match-login", error("inbound.msa.sender-must-match-login = maybe").key());
     }
 }

@@ -215,6 +215,14 @@ public record SmtpReply(int code, String enhanced, List<String> lines) {
         return of(554, "5.7.1", "<" + address + ">: Relay access denied");
     }
 
+    /**
+     * MAIL FROM on the submission listener with an address the logged-in user does not own
+     * ({@code inbound.msa.sender-must-match-login}); Postfix's wording for reject_sender_login_mismatch.
+     */
+    public static SmtpReply senderNotOwned(String sender, String user) {
+        return of(553, "5.7.1", "<" + sender + ">: Sender address rejected: not owned by user " + user);
+    }
+
     public static SmtpReply authRequired() {
         return of(530, "5.7.0", "Authentication required");
     }

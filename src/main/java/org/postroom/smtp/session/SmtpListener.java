@@ -3,7 +3,8 @@ package org.postroom.smtp.session;
 /**
  * The two SMTP listeners and the policy that differs between them: {@code smtp} (port 25 role) takes
  * mail for local accounts from anyone and never relays; {@code msa} (submission, port 587 role) offers
- * AUTH PLAIN/LOGIN, requires it before MAIL, and lets the authenticated user send anywhere.
+ * AUTH PLAIN/LOGIN, requires it before MAIL, and lets the authenticated user send anywhere (by default
+ * only from its own address: {@link SenderLoginPolicy}).
  */
 public enum SmtpListener {
     SMTP("smtp", false),

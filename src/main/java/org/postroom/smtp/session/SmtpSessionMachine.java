@@ -34,8 +34,10 @@ import java.util.OptionalLong;
  * and the listener has a certificate; otherwise it gets 502. With {@code requireTlsForAuth} (MSA,
  * {@code inbound.msa.require-tls-for-auth}) AUTH is neither advertised nor accepted before STARTTLS
  * (538 5.7.11; MAIL gets 530 5.7.0 Must issue a STARTTLS command first). A client that talks before
- * the greeting gets 554 5.5.0 ({@link #onEarlyTalker}). Known gap: the MSA does not check that the
- * sender address belongs to the authenticated user.
+ * the greeting gets 554 5.5.0 ({@link #onEarlyTalker}). On the submission listener, MAIL after AUTH
+ * must name a sender the user owns when {@link SenderLoginPolicy} says so
+ * ({@code inbound.msa.sender-must-match-login}): another gets 553 5.7.1, not counted as a bad command,
+ * and the session goes on.
  */
 public final class SmtpSessionMachine {
 
@@ -294,6 +296,10 @@ public final class SmtpSessionMachine {
         }
         if (mail.size().isPresent() && mail.size().getAsLong() > config.maxMessageSize()) {
             return one(SmtpReply.messageTooBig());
+        }
+        if (config.listener().submission() && connection.user().isPresent()
+                && !config.senderLogin().allows(connection.user().get(), mail.sender())) {
+            return one(SmtpReply.senderNotOwned(mail.sender().address(), connection.user().get()));
         }
         phase = new InMail(new Transaction(mail.sender(), mail.body(), mail.size(), List.of()));
         return one(SmtpReply.senderOk());

@@ -126,4 +126,69 @@ class MsaDialogueTest {
         assertTrue(out.endsWith("421 4.7.0 mail.example.test Error: too many bad commands\r\n"), out);
         assertTrue(s.isClosing());
     }
+
+    // --- inbound.msa.sender-must-match-login (on by default) ----------------------------------
+
+    private void loggedInAs(FakeSessionContext session, String login, String password) {
+        session.start();
+        session.feed("EHLO laptop\r\n");
+        assertEquals("235 2.7.0 Authentication successful\r\n",
+                session.feed("AUTH PLAIN " + b64("\0" + login + "\0" + password) + "\r\n"));
+    }
+
+    @Test
+    void mailFromAnotherAddressShouldGet553AndAFollowingOwnAddressShouldWork() {
+        loggedInAs(s, "alice@example.test", "alice-pw");
+        assertEquals("553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice@example.test\r\n",
+                s.feed("MAIL FROM:<bob@example.test>\r\n"));
+        assertEquals("553 5.7.1 <ceo@remote.example>: Sender address rejected: not owned by user alice@example.test\r\n",
+                s.feed("MAIL FROM:<ceo@remote.example> SIZE=100\r\n"));
+        assertEquals(crlf("250 2.1.0 Ok", "250 2.1.5 Ok", "354 End data with <CR><LF>.<CR><LF>"),
+                s.feed("MAIL FROM:<alice@example.test>\r\nRCPT TO:<x@remote.example>\r\nDATA\r\n"));
+        assertEquals("250 2.0.0 Ok: queued as ID1\r\n", s.feed("hello\r\n.\r\n"));
+        assertEquals(1, acceptor.accepted.size());
+        assertEquals("alice@example.test", acceptor.accepted.get(0).envelope().sender());
+    }
+
+    @Test
+    void aPipelinedTransactionWithAForeignSenderShouldAcceptNothing() {
+        loggedInAs(s, "alice@example.test", "alice-pw");
+        assertEquals(crlf("553 5.7.1 <bob@example.test>: Sender address rejected: not owned by user alice@example.test",
+                        "503 5.5.1 Error: need MAIL command", "503 5.5.1 Error: need MAIL command"),
+                s.feed("MAIL FROM:<bob@example.test>\r\nRCPT TO:<alice@example.test>\r\nDATA\r\n"));
+        assertEquals(0, acceptor.accepted.size());
+    }
+
+    @Test
+    void theOwnAddressShouldMatchInAnyCaseAndForALoginByLocalPart() {
+        loggedInAs(s, "bob", "bob-pw");
+        assertEquals("250 2.1.0 Ok\r\n", s.feed("MAIL FROM:<BOB@Example.TEST>\r\n"));
+        assertEquals("250 2.0.0 Ok\r\n", s.feed("RSET\r\n"));
+        assertEquals("553 5.7.1 <alice@example.test>: Sender address rejected: not owned by user bob@example.test\r\n",
+                s.feed("MAIL FROM:<alice@example.test>\r\n"));
+    }
+
+    @Test
+    void theNullSenderShouldBeAcceptedAfterAuth() {
+        loggedInAs(s, "alice@example.test", "alice-pw");
+        assertEquals(crlf("250 2.1.0 Ok", "250 2.1.5 Ok"), s.feed("MAIL FROM:<>\r\nRCPT TO:<bob@example.test>\r\n"));
+    }
+
+    @Test
+    void withTheSettingOffAnAuthenticatedUserShouldSendAsAnyone() {
+        FakeSessionContext off = SmtpTestSupport.session(
+                SmtpTestSupport.settings("inbound.msa.sender-must-match-login = false"), SmtpListener.MSA, acceptor);
+        loggedInAs(off, "alice@example.test", "alice-pw");
+        assertEquals(crlf("250 2.1.0 Ok", "250 2.1.5 Ok"),
+                off.feed("MAIL FROM:<bob@example.test>\r\nRCPT TO:<x@remote.example>\r\n"));
+    }
+
+    @Test
+    void theSmtpListenerShouldTakeAnySenderWithTheSettingOn() {
+        FakeSessionContext smtp = SmtpTestSupport.session(SmtpTestSupport.settings(), SmtpListener.SMTP, acceptor);
+        smtp.start();
+        smtp.feed("EHLO mx.remote.example\r\n");
+        assertEquals(crlf("250 2.1.0 Ok", "250 2.1.5 Ok"),
+                smtp.feed("MAIL FROM:<alice@example.test>\r\nRCPT TO:<bob@example.test>\r\n"));
+    }
 }

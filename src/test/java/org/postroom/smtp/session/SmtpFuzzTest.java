@@ -19,6 +19,7 @@ class SmtpFuzzTest {
             "HELP\r\n", "AUTH PLAIN\r\n", "AUTH LOGIN\r\n", "AGFsaWNlAGFsaWNlLXB3\r\n", "*\r\n", "STARTTLS\r\n",
             "MAIL FROM:<\"q\\\"x\"@a.b> SIZE=5 BODY=8BITMIME\r\n", "RCPT TO:<@r.example:bob@example.test>\r\n",
             "\r\n", "\n", "\r", ".", "<>", "\u0000", "\u00ff\u00fe",
+            "MAIL FROM:<alice@example.test>\r\n", // the login's own address: msa transactions go on after AUTH
     };
 
     @Test

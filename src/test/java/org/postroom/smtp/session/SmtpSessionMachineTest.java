@@ -7,6 +7,7 @@ import org.postroom.smtp.codec.SmtpReply;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -123,5 +124,45 @@ class SmtpSessionMachineTest {
         cmd("DATA");
         SmtpAction.Accept accept = (SmtpAction.Accept) m.onDataReceived(new DataReceiver.Complete(new byte[0])).get(0);
         assertEquals("ESMTPSA", accept.envelope().protocol());
+    }
+
+    @Test
+    void mailFromAnAddressTheLoginDoesNotOwnShouldGet553AndLeaveTheSessionReadyForAnother() {
+        SmtpSessionMachine strict = new SmtpSessionMachine(new SmtpSessionConfig(SmtpListener.MSA, "mx.test", 1000,
+                10, 3, 512, Duration.ofMinutes(1), List.of("example.test"), a -> a.equals("alice@example.test"), true)
+                .withSenderLogin(SenderLoginPolicy.ownedAddressesOnly((account, address) ->
+                        account.equals(address.toLowerCase(Locale.ROOT)))), "192.0.2.7");
+        strict.onCommand(SmtpCommandParser.parse("EHLO c"));
+        strict.onCommand(SmtpCommandParser.parse("AUTH PLAIN AGFsaWNlAHB3"));
+        strict.onAuthResult(Optional.of("alice@example.test"));
+        for (int i = 0; i < 5; i++) { // more than max-bad-commands (3): a policy refusal is not a bad command
+            assertEquals(List.of(new SmtpAction.Reply(SmtpReply.senderNotOwned("ceo@elsewhere.test", "alice@example.test"))),
+                    strict.onCommand(SmtpCommandParser.parse("MAIL FROM:<ceo@elsewhere.test>")));
+            assertInstanceOf(SmtpSessionMachine.Idle.class, strict.phase());
+        }
+        assertEquals(0, strict.connection().badCommands());
+        assertEquals(List.of(new SmtpAction.Reply(SmtpReply.senderOk())),
+                strict.onCommand(SmtpCommandParser.parse("MAIL FROM:<Alice@Example.Test>")));
+        assertInstanceOf(SmtpSessionMachine.InMail.class, strict.phase());
+    }
+
+    @Test
+    void withoutTheSenderPolicyAnAuthenticatedUserShouldSendAsAnyone() {
+        cmd("EHLO c");
+        cmd("AUTH PLAIN AGFsaWNlAHB3");
+        m.onAuthResult(Optional.of("alice@example.test"));
+        assertEquals(List.of(new SmtpAction.Reply(SmtpReply.senderOk())), cmd("MAIL FROM:<ceo@elsewhere.test>"));
+    }
+
+    @Test
+    void theSmtpListenerShouldNotAskTheSenderPolicy() {
+        SmtpSessionMachine smtp = new SmtpSessionMachine(new SmtpSessionConfig(SmtpListener.SMTP, "mx.test", 1000,
+                10, 3, 512, Duration.ofMinutes(1), List.of("example.test"), a -> true, true)
+                .withSenderLogin(SenderLoginPolicy.ownedAddressesOnly((account, address) -> {
+                    throw new AssertionError("asked on smtp");
+                })), "192.0.2.7");
+        smtp.onCommand(SmtpCommandParser.parse("EHLO c"));
+        assertEquals(List.of(new SmtpAction.Reply(SmtpReply.senderOk())),
+                smtp.onCommand(SmtpCommandParser.parse("MAIL FROM:<anyone@anywhere.test>")));
     }
 }
