@@ -6,6 +6,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.postroom.hosthealth.HostHealth;
 import org.postroom.net.IpRange;
 import org.postroom.queue.QueueActor;
+import org.postroom.queue.QueueQuery;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -23,7 +24,8 @@ import java.util.function.Function;
 /**
  * The operator's control of the outbound queue and host health on the admin port (JSON):
  * <pre>
- * GET    /queue              every queued message with its recipients' states
+ * GET    /queue              every queued message with its recipients' states; paged and filtered with
+ *                            ?limit=N&after=ID&state=S[,S...]&domain=D (see {@link QueueQuery})
  * GET    /queue/ID           one message: envelope, per-recipient state and last error, headers
  * POST   /queue/flush        every deferred recipient ready now; a delivery cycle starts
  * POST   /queue/ID/retry     this message now
@@ -32,8 +34,16 @@ import java.util.function.Function;
  * POST   /hosts/forget?address=IP   clears a cached failure (also DELETE /hosts/IP)
  * </pre>
  * An unknown id or an address without a cached failure answers 404; an address that is not an IP
- * literal 400 (no DNS lookup is made). Each request asks the {@link QueueActor} or {@link HostHealth}
- * with {@link AskPattern} and waits at most the timeout on the admin thread (503 when it passes).
+ * literal 400 (no DNS lookup is made), and so does a bad or unknown {@code GET /queue} parameter.
+ *
+ * <p>{@code GET /queue} answers {@code asOf}, {@code count} (messages in this answer), {@code total}
+ * (messages the filter selects in the whole queue), {@code limit} (as applied, at most
+ * {@value QueueQuery#MAX_LIMIT}; null when none was given: every selected message), {@code next} (the
+ * {@code after} of the following page, null on the last) and {@code messages}. Without parameters it is
+ * the whole queue, as before paging existed; the page is cut in the queue actor, not here.
+ *
+ * <p>Each request asks the {@link QueueActor} or {@link HostHealth} with {@link AskPattern} and waits at
+ * most the timeout on the admin thread (503 when it passes).
  */
 public final class QueueRoutes {
     private final ActorRef<QueueActor.Command> queue;
@@ -72,12 +82,21 @@ public final class QueueRoutes {
             if (!method.equals("GET")) {
                 return notAllowed("GET");
             }
-            QueueActor.Listing l = ask(queue, QueueActor.ListQueue::new);
+            QueueQuery q;
+            try {
+                q = QueueQuery.parse(query);
+            } catch (QueueQuery.BadParameter e) {
+                return AdminServer.JsonResponse.error(400, e.getMessage());
+            }
+            QueueActor.Listing l = ask(queue, replyTo -> new QueueActor.ListQueue(q, replyTo));
             List<Object> messages = new ArrayList<>();
             l.messages().forEach(m -> messages.add(message(m, l.asOf())));
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("asOf", l.asOf().toString());
             doc.put("count", l.messages().size());
+            doc.put("total", l.total());
+            doc.put("limit", q.limit() == 0 ? null : q.limit());
+            doc.put("next", l.next().orElse(null));
             doc.put("messages", messages);
             return AdminServer.JsonResponse.ok(doc);
         }
@@ -214,7 +233,7 @@ public final class QueueRoutes {
     }
 
     private static boolean validId(String id) {
-        return !id.isEmpty() && id.length() <= 64 && id.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_');
+        return QueueQuery.isQueueId(id);
     }
 
     private static AdminServer.JsonResponse notAllowed(String allowed) {

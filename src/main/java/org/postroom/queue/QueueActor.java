@@ -22,7 +22,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The outbound queue: owns the durable {@link FileSpool} and the per-recipient delivery state.
@@ -46,7 +48,8 @@ import java.util.Set;
  * Runs its blocking spool I/O inline, so it must be spawned on a blocking dispatcher.
  *
  * <p>For the operator (admin {@code /queue}, {@code postroom queue}): {@link ListQueue} (answers
- * {@link Listing}), {@link ShowMessage} ({@link Shown} with the header section, or {@link UnknownMessage}),
+ * {@link Listing}: one page of the messages a {@link QueueQuery} selects, in queue-id order; only that
+ * page's views are built), {@link ShowMessage} ({@link Shown} with the header section, or {@link UnknownMessage}),
  * {@link FlushQueue} (every deferred recipient ready now, held items released, listeners told; answers
  * {@link Flushed}), {@link RetryMessage} and {@link DeleteMessage} (durable removal, no bounce; both answer
  * {@link Controlled}). Flush and retry persist the new due time, so a restart does not undo them.
@@ -149,8 +152,15 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     // ---- Operator control (admin API and CLI: postroom queue list|show|flush|retry|delete) ----
 
-    /** Answers a {@link Listing} of every queued message, oldest first. */
-    public record ListQueue(ActorRef<Listing> replyTo) implements Command {}
+    /**
+     * Answers a {@link Listing}: the page of queued messages that {@code query} selects, in queue-id
+     * (arrival) order; with {@link QueueQuery#ALL}, every queued message.
+     */
+    public record ListQueue(QueueQuery query, ActorRef<Listing> replyTo) implements Command {
+        public ListQueue(ActorRef<Listing> replyTo) {
+            this(QueueQuery.ALL, replyTo);
+        }
+    }
 
     /** Answers {@link Shown} (with the message's header section) or {@link UnknownMessage}. */
     public record ShowMessage(String queueId, ActorRef<ShowReply> replyTo) implements Command {}
@@ -193,8 +203,12 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         }
     }
 
-    /** The queue as of {@code asOf} (the queue's clock). */
-    public record Listing(Instant asOf, List<MessageView> messages) {
+    /**
+     * A page of the queue as of {@code asOf} (the queue's clock): {@code total} messages are selected
+     * by the query in the whole queue; {@code next} is the cursor ({@code after}) of the following page,
+     * empty when this page is the last.
+     */
+    public record Listing(Instant asOf, List<MessageView> messages, int total, Optional<String> next) {
         public Listing {
             messages = List.copyOf(messages);
         }
@@ -229,6 +243,8 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
     private final Metrics metrics;
     private final Clock clock;
     private final Map<String, Envelope> entries = new LinkedHashMap<>();
+    /** The same entries by queue id, for the operator's paged listing (a stable cursor order). */
+    private final TreeMap<String, Envelope> byId = new TreeMap<>();
     private final Map<String, ActorRef<?>> leases = new HashMap<>();
     private final Set<String> held = new HashSet<>();
     private final Set<ActorRef<?>> watched = new HashSet<>();
@@ -433,11 +449,12 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     private Behavior<Command> onListQueue(ListQueue m) {
         Instant now = clock.instant();
-        List<MessageView> views = new ArrayList<>();
-        for (Envelope env : entries.values()) {
+        QueueQuery.Page<Envelope> page = m.query().select(byId, env -> m.query().matches(env, r -> state(env, r, now)));
+        List<MessageView> views = new ArrayList<>(page.items().size());
+        for (Envelope env : page.items()) {
             views.add(view(env, now));
         }
-        m.replyTo().tell(new Listing(now, views));
+        m.replyTo().tell(new Listing(now, views, page.total(), page.next()));
         return this;
     }
 
@@ -737,6 +754,7 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
 
     private void putEntry(Envelope env) {
         Envelope old = entries.put(env.id(), env);
+        byId.put(env.id(), env);
         if (old != null) {
             count(old, -1);
         }
@@ -747,12 +765,14 @@ public final class QueueActor extends AbstractBehavior<QueueActor.Command> {
         if (entries.putIfAbsent(env.id(), env) != null) {
             return false;
         }
+        byId.put(env.id(), env);
         count(env, 1);
         return true;
     }
 
     private Envelope removeEntry(String id) {
         Envelope old = entries.remove(id);
+        byId.remove(id);
         if (old != null) {
             count(old, -1);
         }

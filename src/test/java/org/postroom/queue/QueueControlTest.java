@@ -83,6 +83,20 @@ class QueueControlTest {
         return p.receiveMessage();
     }
 
+    private QueueActor.Listing list(ActorRef<QueueActor.Command> q, String... params) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < params.length; i += 2) {
+            m.put(params[i], params[i + 1]);
+        }
+        TestProbe<QueueActor.Listing> p = testKit.createTestProbe();
+        q.tell(new QueueActor.ListQueue(QueueQuery.parse(m), p.getRef()));
+        return p.receiveMessage();
+    }
+
+    private static List<String> ids(QueueActor.Listing l) {
+        return l.messages().stream().map(QueueActor.MessageView::id).toList();
+    }
+
     private QueueActor.ShowReply show(ActorRef<QueueActor.Command> q, String id) {
         TestProbe<QueueActor.ShowReply> p = testKit.createTestProbe();
         q.tell(new QueueActor.ShowMessage(id, p.getRef()));
@@ -139,6 +153,48 @@ class QueueControlTest {
         WorkItem second = pull(q, session);
         q.tell(new QueueActor.Return(second));
         assertEquals("held", states(list(q).messages().get(0)).get(second.recipients().get(0)));
+    }
+
+    @Test
+    void aListingQueryShouldFilterOnTheRecipientsLiveStatesAndPageInIdOrder() throws Exception {
+        ActorRef<QueueActor.Command> q = queue();
+        String a = spool.enqueue("alice@example.test", List.of("x@remote.test"), BODY);
+        String b = spool.enqueue("alice@example.test", List.of("y@other.test"), BODY);
+        String c = spool.enqueue("alice@example.test", List.of("z@remote.test", "w@other.test"), BODY);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> list(q).messages().size() == 3);
+        assertEquals(List.of(a, b, c), ids(list(q)), "id order is arrival order");
+        assertEquals(3, list(q).total());
+        assertEquals(java.util.Optional.empty(), list(q).next());
+
+        TestProbe<QueueActor.PullReply> session = testKit.createTestProbe();
+        WorkItem deferred = pull(q, session);
+        defer(q, deferred, "451 later");
+        WorkItem inFlight = pull(q, session);
+
+        QueueActor.Listing d = list(q, "state", "deferred");
+        assertEquals(List.of(deferred.queueId()), ids(d));
+        assertEquals(1, d.total());
+        assertEquals(List.of(inFlight.queueId()), ids(list(q, "state", "in-flight")));
+        assertEquals(List.of(a, b, c).stream().filter(id -> !id.equals(deferred.queueId())).toList(),
+                ids(list(q, "state", "ready,in-flight")));
+        // A selected message is shown with every recipient, also those the filter did not select.
+        QueueActor.Listing other = list(q, "domain", "other.test", "limit", "1", "after", b);
+        assertEquals(List.of(c), ids(other));
+        assertEquals(2, other.messages().get(0).recipients().size());
+        assertEquals(2, other.total());
+
+        QueueActor.Listing first = list(q, "limit", "2");
+        assertEquals(List.of(a, b), ids(first));
+        assertEquals(3, first.total());
+        assertEquals(java.util.Optional.of(b), first.next());
+        QueueActor.Listing second = list(q, "limit", "2", "after", b);
+        assertEquals(List.of(c), ids(second));
+        assertEquals(java.util.Optional.empty(), second.next());
+
+        // Deleted: the cursor naming it still works, and it is gone from the listings.
+        control(q, true, b);
+        assertEquals(List.of(c), ids(list(q, "limit", "2", "after", b)));
+        assertEquals(2, list(q, "limit", "1").total());
     }
 
     @Test
