@@ -172,6 +172,10 @@ public final class FolderIndex {
     private long scannedCur = -1;
     private long scannedNew = -1;
     private long scannedAt;
+    /** The directories' times were last taken after a change of this index's own (see afterOwnChange). */
+    private boolean ownChangeSinceScan;
+    /** Someone announced a change: the next refresh scans whatever the times say. */
+    private boolean outsideChangeExpected;
 
     /**
      * How long a directory must have been unchanged before an unchanged modification time is
@@ -198,6 +202,39 @@ public final class FolderIndex {
         }
     }
 
+    /** The directories' times before a change of this index's own: {cur, new}. */
+    private long[] beforeOwnChange() {
+        return new long[] {mtime("cur"), mtime("new")};
+    }
+
+    /**
+     * After this index renamed, added or removed files in {@code cur/} itself (its entries already say
+     * so): when it had seen the directories as they were, their new times are taken as seen, so the
+     * sessions' next commands do not rescan the whole folder for a change the index made. A change by
+     * another program to {@code cur/} in the same instant would stay unseen only until the folder has
+     * been still for the stable time, when the next refresh rescans. A change to {@code new/} (where
+     * deliveries land) is never taken as seen: the next refresh rescans.
+     */
+    private void afterOwnChange(long[] before) {
+        long cur = mtime("cur");
+        long nw = mtime("new");
+        if (before[0] < 0 || before[0] != scannedCur || before[1] != scannedNew || nw != before[1]
+                // new/ must have been still at the last scan, so any later delivery changes its time.
+                || scannedAt - before[1] / 1_000_000L <= stableMillis(before[0], before[1])) {
+            return;
+        }
+        scannedCur = cur;
+        ownChangeSinceScan = true;
+    }
+
+    /**
+     * Someone announced a change to this mailbox (a delivery, a POP3 commit): the next refresh checks
+     * the directories as if this index had changed nothing itself since its last scan.
+     */
+    public synchronized void expectOutsideChange() {
+        outsideChangeExpected = true;
+    }
+
     /**
      * Re-reads {@code new/} and {@code cur/}: assigns UIDs to new messages, drops vanished ones. The
      * scan is skipped when neither directory changed since the last one and both had been stable for
@@ -208,13 +245,20 @@ public final class FolderIndex {
         long cur = mtime("cur");
         long nw = mtime("new");
         long now = System.currentTimeMillis();
-        if (cur >= 0 && nw >= 0 && cur == scannedCur && nw == scannedNew
-                && scannedAt - Math.max(cur, nw) / 1_000_000L > stableMillis(cur, nw)) {
+        boolean sameTimes = cur >= 0 && nw >= 0 && cur == scannedCur && nw == scannedNew;
+        long last = Math.max(cur, nw) / 1_000_000L;
+        long stable = stableMillis(cur, nw);
+        // Only this index's own change since the last scan, and the folder not yet still: the scan that
+        // verifies it waits until the folder has been still for the stable time.
+        boolean ownAndRecent = sameTimes && ownChangeSinceScan && now - last <= stable;
+        if (sameTimes && !outsideChangeExpected && (scannedAt - last > stable || ownAndRecent)) {
             return;
         }
         scannedCur = cur;
         scannedNew = nw;
         scannedAt = now;
+        outsideChangeExpected = false;
+        ownChangeSinceScan = false;
         Map<String, String[]> onDisk = new LinkedHashMap<>(); // base → {subdir, fileName, info}
         for (String sub : List.of("cur", "new")) {
             Path d = dir.resolve(sub);
@@ -238,6 +282,7 @@ public final class FolderIndex {
             }
         }
         boolean changed = false;
+        boolean flagsChanged = false;
         for (var it = byUid.values().iterator(); it.hasNext(); ) {
             Entry e = it.next();
             String[] f = onDisk.remove(e.base);
@@ -249,6 +294,7 @@ public final class FolderIndex {
             } else {
                 if (!f[2].equals(e.info)) {
                     version++; // flags changed by another program
+                    flagsChanged = true;
                 }
                 e.subdir = f[0];
                 e.fileName = f[1];
@@ -298,6 +344,8 @@ public final class FolderIndex {
         if (changed) {
             version++;
             persist();
+        } else if (ownAndRecent && !flagsChanged) {
+            ownChangeSinceScan = true; // the announced change was not here: back to waiting for stillness
         }
     }
 
@@ -394,6 +442,8 @@ public final class FolderIndex {
     public synchronized Map<Long, Set<String>> setFlags(Collection<Long> uids, FlagMode mode, Set<String> flags)
             throws IOException {
         load();
+        long[] before = beforeOwnChange();
+        boolean renamed = false;
         Map<Long, Set<String>> out = new LinkedHashMap<>();
         boolean keywordsChanged = false;
         for (long uid : uids) {
@@ -423,6 +473,7 @@ public final class FolderIndex {
                         e.subdir = "cur";
                         e.fileName = target;
                         e.info = info;
+                        renamed = true;
                     } catch (NoSuchFileException gone) {
                         continue;
                     }
@@ -445,12 +496,16 @@ public final class FolderIndex {
         if (keywordsChanged) {
             persist();
         }
+        if (renamed) {
+            afterOwnChange(before);
+        }
         return out;
     }
 
     /** Deletes the messages' files; returns the UIDs actually removed. */
     public synchronized List<Long> expunge(Collection<Long> uids) throws IOException {
         load();
+        long[] before = beforeOwnChange();
         List<Long> removed = new ArrayList<>();
         for (long uid : uids) {
             Entry e = byUid.remove(uid);
@@ -469,6 +524,7 @@ public final class FolderIndex {
         if (!removed.isEmpty()) {
             version++;
             persist();
+            afterOwnChange(before);
         }
         return removed;
     }
@@ -481,6 +537,7 @@ public final class FolderIndex {
             throws IOException {
         load();
         refresh();
+        long[] before = beforeOwnChange();
         String info = MaildirFlags.toInfo(flags, "");
         String base = store.uniqueName(messageLf);
         String name = base + ":2," + info;
@@ -510,6 +567,7 @@ public final class FolderIndex {
         }
         unclaimedRecent.add(e.uid);
         version++;
+        afterOwnChange(before);
         return e.uid;
     }
 

@@ -199,6 +199,7 @@ final class ImapProcessor {
     /** Untagged updates for a session in IDLE (or after NOOP). */
     void sync(Responses out) throws IOException {
         if (selected != null) {
+            selected.index.expectOutsideChange();
             selected.sync(true, out);
         }
     }

@@ -233,4 +233,62 @@ class FolderIndexTest {
         assertTrue(MailboxNames.problem("a.b") != null);
         assertTrue(MailboxNames.problem("/a") != null);
     }
+
+    /** Sets both directories' times an hour back and scans: the index's view is then trusted. */
+    private static void stillFolder(FolderIndex index, Path maildir) throws Exception {
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+        Files.setLastModifiedTime(maildir.resolve("cur"), old);
+        Files.setLastModifiedTime(maildir.resolve("new"), old);
+        index.refresh();
+    }
+
+    @Test
+    void anOwnFlagChangeShouldNotCostARescanButAnnouncedOutsideChangesShouldBeSeen() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        deliver("Subject: 2\n\ntwo\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        stillFolder(index, inbox);
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen"));
+        // An announcement that finds nothing new leaves the index trusting its own change.
+        index.expectOutsideChange();
+        index.refresh();
+        assertEquals(List.of(1L, 2L), uids(index));
+        // Another program removes message 2 in the same instant: cur/ keeps the time of our own rename.
+        java.nio.file.attribute.FileTime afterOwn = Files.getLastModifiedTime(inbox.resolve("cur"));
+        try (Stream<Path> s = Files.list(inbox.resolve("cur"))) {
+            Path two = s.filter(p -> !p.getFileName().toString().endsWith("S")).findFirst().orElseThrow();
+            Files.delete(two);
+        }
+        Files.setLastModifiedTime(inbox.resolve("cur"), afterOwn);
+        index.refresh();
+        assertEquals(List.of(1L, 2L), uids(index), "within the stable time after its own change the index does not rescan");
+        index.expectOutsideChange();
+        index.refresh();
+        assertEquals(List.of(1L), uids(index), "an announced change is looked for at once");
+    }
+
+    @Test
+    void aDeliveryRightAfterAnOwnChangeShouldBeSeenAtTheNextRefresh() throws Exception {
+        deliver("Subject: 1\n\none\n");
+        FolderIndex index = new FolderIndex(inbox);
+        index.refresh();
+        stillFolder(index, inbox);
+        index.setFlags(List.of(1L), FolderIndex.FlagMode.ADD, Set.of("\\Seen"));
+        deliver("Subject: 2\n\ntwo\n");
+        index.refresh();
+        assertEquals(List.of(1L, 2L), uids(index));
+        // Our own expunge and append leave the index right without a rescan.
+        index.expunge(List.of(1L));
+        long appended = index.append(store, "Subject: 3\n\nthree\n".getBytes(StandardCharsets.UTF_8), Set.of(), 0);
+        index.refresh();
+        assertEquals(List.of(2L, appended), uids(index));
+        assertEquals(List.of(2L, appended), reopened(inbox), "and the disk says the same");
+    }
+
+    private static List<Long> reopened(Path maildir) throws Exception {
+        FolderIndex fresh = new FolderIndex(maildir);
+        fresh.refresh();
+        return uids(fresh);
+    }
 }
