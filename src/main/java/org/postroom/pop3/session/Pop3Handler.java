@@ -284,6 +284,14 @@ public final class Pop3Handler implements ProtocolHandler {
         MaildropLocks.Lease held = lease;
         lease = null;
         String account = c.drop().account();
+        if (c.marked().isEmpty()) {
+            // Nothing to delete: no file I/O, so no trip through the blocking pool.
+            if (held != null) {
+                held.release();
+            }
+            performFirst(machine.onCommitted(0));
+            return;
+        }
         ctx.awaitBlocking(() -> {
             try {
                 return MaildropFiles.delete(c.drop(), c.marked());
