@@ -23,7 +23,7 @@ SMOKE=0
 ONLY=${ONLY:-"loopback smtp outbound pop3 imap idle busy startup"}
 # The engine's small-box profile (docs/benchmarks.md, "JVM flags"): 10,000 idle sessions in < 256 MiB RSS,
 # C1 only (on 2 cores C2's compiler threads cost more than they win in a run of seconds), startup ≈ 1 s.
-POSTROOM_JAVA_OPTS=${POSTROOM_JAVA_OPTS:-"-Xms32m -Xmx224m -Xmn16m -XX:+UseSerialGC -Xss256k -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=0.1 -XX:ReservedCodeCacheSize=24m"}
+POSTROOM_JAVA_OPTS=${POSTROOM_JAVA_OPTS:-"-Xms32m -Xmx224m -Xmn16m -XX:+UseSerialGC -Xss256k -XX:MaxDirectMemorySize=32m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m"}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 if [ $SMOKE = 1 ]; then
   SMTP_SESSIONS=${SMTP_SESSIONS:-"1 5"}; SMTP_MESSAGES=${SMTP_MESSAGES:-40}; SMTP_MESSAGES_1=${SMTP_MESSAGES_1:-10}
