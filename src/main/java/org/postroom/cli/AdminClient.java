@@ -20,7 +20,8 @@ import java.time.Duration;
 /**
  * How the operator commands ({@code queue ...}, {@code hosts ...}) talk to a running engine: the admin
  * address comes from the config ({@code --config FILE}, as for {@code status}), the answer is JSON.
- * Exit codes: 0 done, 1 not found or no engine answering, 2 a config error.
+ * Exit codes: 0 done, 1 not found or no engine answering, 2 a config error or input the engine refused
+ * as bad (HTTP 400: a refused reload, a bad {@code queue list} filter).
  */
 public final class AdminClient {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -56,32 +57,48 @@ public final class AdminClient {
     }
 
     static Answer call(Path config, String method, String path) throws Failure {
-        Settings settings;
+        return endpoint(config).call(method, path);
+    }
+
+    /** The engine's admin endpoint named by the config; exit 2 when the config does not load. */
+    static Endpoint endpoint(Path config) throws Failure {
         try {
-            settings = Settings.from(ConfigLoader.load(config));
+            return new Endpoint(Settings.from(ConfigLoader.load(config)));
         } catch (ConfigError e) {
             throw new Failure(2, "config error: " + e.getMessage());
         }
-        URI uri = Main.adminUri(settings, path);
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15));
-        request.method(method, HttpRequest.BodyPublishers.noBody());
-        HttpResponse<String> response;
-        try {
-            response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-                    .send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new Failure(1, "no engine answering at " + uri + " (" + e.getMessage() + ")");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure(1, "interrupted");
+    }
+
+    /** One engine's admin API: the config is read once, then any number of calls (a paged listing). */
+    static final class Endpoint {
+        private final Settings settings;
+        private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+        private Endpoint(Settings settings) {
+            this.settings = settings;
         }
-        JsonNode body;
-        try {
-            body = JSON.readTree(response.body().isBlank() ? "{}" : response.body());
-        } catch (IOException e) {
-            throw new Failure(1, uri + " answered " + response.statusCode() + " with no JSON");
+
+        Answer call(String method, String path) throws Failure {
+            URI uri = Main.adminUri(settings, path);
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15));
+            request.method(method, HttpRequest.BodyPublishers.noBody());
+            HttpResponse<String> response;
+            try {
+                response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                throw new Failure(1, "no engine answering at " + uri + " (" + e.getMessage() + ")");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Failure(1, "interrupted");
+            }
+            JsonNode body;
+            try {
+                body = JSON.readTree(response.body().isBlank() ? "{}" : response.body());
+            } catch (IOException e) {
+                throw new Failure(1, uri + " answered " + response.statusCode() + " with no JSON");
+            }
+            return new Answer(response.statusCode(), body);
         }
-        return new Answer(response.statusCode(), body);
     }
 
     /** Runs {@code body} with the answer of a call; maps failures to the exit code and a stderr line. */

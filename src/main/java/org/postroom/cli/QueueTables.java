@@ -17,35 +17,67 @@ public final class QueueTables {
 
     /** {@code postroom queue list}: one line per message, its recipients indented below it. */
     public static String list(JsonNode doc) {
-        StringBuilder out = new StringBuilder();
-        JsonNode messages = doc.path("messages");
-        if (messages.size() == 0) {
-            return "The queue is empty.\n";
-        }
-        Instant asOf = instant(doc.path("asOf").asText());
-        out.append(String.format(Locale.ROOT, "%-26s %9s %9s %8s  %-14s %s%n",
-                "ID", "SIZE", "AGE", "ATTEMPTS", "NEXT ATTEMPT", "SENDER"));
-        int pending = 0;
-        for (JsonNode m : messages) {
-            out.append(String.format(Locale.ROOT, "%-26s %9d %9s %8d  %-14s %s%n", m.path("id").asText(),
-                    m.path("size").asLong(), duration(m.path("ageSeconds").asLong()), m.path("attempts").asInt(),
-                    next(m.path("nextAttempt"), asOf), sender(m.path("sender").asText())));
-            for (JsonNode r : m.path("recipients")) {
-                String state = r.path("state").asText();
-                if (!state.equals("delivered") && !state.equals("failed")) {
-                    pending++;
+        ListTable table = new ListTable();
+        return table.page(doc, Integer.MAX_VALUE) + table.end("The queue is empty.\n", "");
+    }
+
+    /**
+     * The {@code queue list} table written a page at a time, as the pages of {@code GET /queue} arrive:
+     * the header before the first message, the summary line (counted over every page) at the end. Each
+     * page's ages and next attempts are relative to its own {@code asOf}.
+     */
+    static final class ListTable {
+        private int messages;
+        private int pending;
+
+        /** The lines for the first {@code max} messages of one answer (with the header if they are the first). */
+        String page(JsonNode doc, int max) {
+            StringBuilder out = new StringBuilder();
+            Instant asOf = instant(doc.path("asOf").asText());
+            int taken = 0;
+            for (JsonNode m : doc.path("messages")) {
+                if (taken++ == max) {
+                    break;
                 }
-                out.append(String.format(Locale.ROOT, "    %-10s %s", state, r.path("address").asText()));
-                if (r.path("attempts").asInt() > 0) {
-                    out.append(String.format(Locale.ROOT, "  (%d attempt%s, next %s)", r.path("attempts").asInt(),
-                            r.path("attempts").asInt() == 1 ? "" : "s", next(r.path("nextAttempt"), asOf)));
+                if (messages++ == 0) {
+                    out.append(String.format(Locale.ROOT, "%-26s %9s %9s %8s  %-14s %s%n",
+                            "ID", "SIZE", "AGE", "ATTEMPTS", "NEXT ATTEMPT", "SENDER"));
                 }
-                out.append('\n');
+                out.append(String.format(Locale.ROOT, "%-26s %9d %9s %8d  %-14s %s%n", m.path("id").asText(),
+                        m.path("size").asLong(), duration(m.path("ageSeconds").asLong()), m.path("attempts").asInt(),
+                        next(m.path("nextAttempt"), asOf), sender(m.path("sender").asText())));
+                for (JsonNode r : m.path("recipients")) {
+                    String state = r.path("state").asText();
+                    if (!state.equals("delivered") && !state.equals("failed")) {
+                        pending++;
+                    }
+                    out.append(String.format(Locale.ROOT, "    %-10s %s", state, r.path("address").asText()));
+                    if (r.path("attempts").asInt() > 0) {
+                        out.append(String.format(Locale.ROOT, "  (%d attempt%s, next %s)", r.path("attempts").asInt(),
+                                r.path("attempts").asInt() == 1 ? "" : "s", next(r.path("nextAttempt"), asOf)));
+                    }
+                    out.append('\n');
+                }
             }
+            return out.toString();
         }
-        out.append(String.format(Locale.ROOT, "-- %d message%s, %d recipient%s to deliver%n", messages.size(),
-                messages.size() == 1 ? "" : "s", pending, pending == 1 ? "" : "s"));
-        return out.toString();
+
+        /** Messages written so far. */
+        int messages() {
+            return messages;
+        }
+
+        /**
+         * The summary line, with {@code note} (e.g. " (the first 7 of 120)") before its end; or
+         * {@code empty} when no message was written.
+         */
+        String end(String empty, String note) {
+            if (messages == 0) {
+                return empty;
+            }
+            return String.format(Locale.ROOT, "-- %d message%s, %d recipient%s to deliver%s%n", messages,
+                    messages == 1 ? "" : "s", pending, pending == 1 ? "" : "s", note);
+        }
     }
 
     /** {@code postroom queue show ID}: envelope, per-recipient state and last error, the headers. */

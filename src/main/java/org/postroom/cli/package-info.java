@@ -3,6 +3,7 @@
  * list|show|flush|retry|delete} ({@link org.postroom.cli.QueueCommand}) and {@code postroom hosts [forget]}
  * ({@link org.postroom.cli.HostsCommand}), registered in {@link org.postroom.Main}. The admin address comes
  * from the config ({@link org.postroom.cli.AdminClient}); the JSON answers are printed as tables by
- * {@link org.postroom.cli.QueueTables}.
+ * {@link org.postroom.cli.QueueTables}, and {@code queue list} walks the pages of {@code GET /queue} with
+ * {@link org.postroom.cli.QueueListing}.
  */
 package org.postroom.cli;

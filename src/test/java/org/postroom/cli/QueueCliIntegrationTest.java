@@ -18,14 +18,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code postroom queue ...} and {@code postroom hosts ...} against a running engine, as an operator types them. */
+/**
+ * {@code postroom queue ...} and {@code postroom hosts ...} against a running engine, as an operator types
+ * them. The engine's only MX is 127.0.0.5 (from a test DNS responder) on a port where nothing listens.
+ */
 class QueueCliIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final byte[] MESSAGE = ("From: alice@example.test\r\nTo: someone@remote.test\r\n"
@@ -132,6 +140,119 @@ class QueueCliIntegrationTest {
                 assertTrue(unknown.err().contains("no queued message " + id), unknown.err());
                 assertEquals("", unknown.out());
             }
+        }
+    }
+
+    /** The queue ids {@code queue list} printed, in order (the lines that are not header, recipient or summary). */
+    static List<String> ids(String out) {
+        return states(out).keySet().stream().toList();
+    }
+
+    /** Each listed message's first recipient state, by queue id, in the order printed. */
+    static Map<String, String> states(String out) {
+        Map<String, String> states = new LinkedHashMap<>();
+        String id = null;
+        for (String line : out.split("\n")) {
+            if (line.startsWith("    ") && id != null) {
+                states.putIfAbsent(id, line.trim().split(" +")[0]);
+            } else if (!line.isEmpty() && !line.startsWith("ID ") && !line.startsWith("-- ") && !line.startsWith(" ")) {
+                id = line.split(" +")[0];
+                assertFalse(states.containsKey(id), "listed twice: " + id);
+                states.put(id, null);
+            }
+        }
+        return states;
+    }
+
+    private static List<String> select(Map<String, String> states, String state, Set<String> among) {
+        return states.entrySet().stream().filter(e -> e.getValue().equals(state) && among.contains(e.getKey()))
+                .map(Map.Entry::getKey).toList();
+    }
+
+    @Test
+    void queueListShouldWalkA120MessageQueueByPagesFilterLimitAndExitTwoForAFilterTheEngineRefuses() throws Exception {
+        dns.mx("other.test", 10, "mx.remote.test");
+        try (TestEngine engine = TestEngine.start("outbound { dns.servers = [\"" + dns.address() + "\"], remote-port = "
+                + closedPort + ", failure-cache = 10 minutes, retry-schedule = [1 hour] }")) {
+            String config = configFor(engine).toString();
+            Set<String> all = new TreeSet<>();
+            Set<String> other = new TreeSet<>();
+            for (int i = 0; i < 120; i++) {
+                String rcpt = "u" + i + (i % 5 == 0 ? "@other.test" : "@remote.test");
+                String id = engine.services().spool().enqueue("alice@example.test", List.of(rcpt), MESSAGE);
+                all.add(id);
+                if (i % 5 == 0) {
+                    other.add(id);
+                }
+            }
+            // Settled: each message tried once (deferred) or skipped for the cached address (held); then
+            // nothing changes for an hour (retry schedule, delivery interval, failure cache).
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                Run r = postroom("queue", "list", "--config", config);
+                return r.exitCode() == 0 && r.out().endsWith("\n-- 120 messages, 120 recipients to deliver\n")
+                        && states(r.out()).values().stream().allMatch(s -> s.equals("deferred") || s.equals("held"));
+            });
+
+            // No options: every message, in queue-id order, the summary as before paging.
+            Run whole = postroom("queue", "list", "--config", config);
+            assertEquals(0, whole.exitCode(), whole.err());
+            assertEquals(new ArrayList<>(all), ids(whole.out()));
+            assertTrue(whole.out().startsWith("ID "), whole.out());
+            assertTrue(whole.out().endsWith("\n-- 120 messages, 120 recipients to deliver\n"));
+            Map<String, String> states = states(whole.out());
+
+            // The same listing walked in pages of 50 (each answer holds at most 50: three requests).
+            Run paged = postroom("queue", "list", "--page-size", "50", "--config", config);
+            assertEquals(0, paged.exitCode(), paged.err());
+            assertEquals(states, states(paged.out()));
+            assertEquals(1, paged.out().split("(^|\n)ID ", -1).length - 1, "one header");
+            assertTrue(paged.out().endsWith("\n-- 120 messages, 120 recipients to deliver\n"));
+
+            // By domain: exact, and the leading-dot form for subdomains.
+            Run byDomain = postroom("queue", "list", "--domain", "other.test", "--page-size", "10", "--config", config);
+            assertEquals(0, byDomain.exitCode(), byDomain.err());
+            assertEquals(new ArrayList<>(other), ids(byDomain.out()));
+            assertTrue(byDomain.out().endsWith("\n-- 24 messages, 24 recipients to deliver\n"), byDomain.out());
+            assertEquals(new ArrayList<>(all), ids(postroom("queue", "list", "--domain", ".test", "--config", config).out()));
+            Run none = postroom("queue", "list", "--domain", ".other.test", "--config", config);
+            assertEquals(0, none.exitCode(), none.err());
+            assertEquals("No queued message matches.\n", none.out());
+
+            // By state: the same split as the whole listing shows; several states; state and domain at once.
+            List<String> deferred = select(states, "deferred", all);
+            List<String> held = select(states, "held", all);
+            assertFalse(deferred.isEmpty(), "the first tries were refused");
+            assertFalse(held.isEmpty(), "the rest were skipped for the cached address");
+            assertEquals(deferred, ids(postroom("queue", "list", "--state", "deferred", "--config", config).out()));
+            assertEquals(held, ids(postroom("queue", "list", "--state", "held", "--page-size", "25",
+                    "--config", config).out()));
+            assertEquals(new ArrayList<>(all), ids(postroom("queue", "list", "--state", "deferred", "--state", "held",
+                    "--config", config).out()));
+            assertEquals(select(states, "held", other), ids(postroom("queue", "list", "--state", "held",
+                    "--domain", "other.test", "--page-size", "5", "--config", config).out()));
+
+            // --limit: the first N, said so in the summary, whatever the page size.
+            List<String> first7 = new ArrayList<>(all).subList(0, 7);
+            for (String pageSize : new String[]{"500", "3"}) {
+                Run seven = postroom("queue", "list", "--limit", "7", "--page-size", pageSize, "--config", config);
+                assertEquals(0, seven.exitCode(), seven.err());
+                assertEquals(first7, ids(seven.out()));
+                assertTrue(seven.out().endsWith("\n-- 7 messages, 7 recipients to deliver (the first 7 of 120)\n"),
+                        seven.out());
+            }
+            Run limitedOther = postroom("queue", "list", "--limit", "7", "--domain", "other.test", "--config", config);
+            assertEquals(new ArrayList<>(other).subList(0, 7), ids(limitedOther.out()));
+            assertTrue(limitedOther.out().endsWith("(the first 7 of 24)\n"), limitedOther.out());
+
+            // A filter the engine refuses: its message on stderr, exit 2, nothing on stdout.
+            Run bogus = postroom("queue", "list", "--state", "bogus", "--config", config);
+            assertEquals(2, bogus.exitCode());
+            assertTrue(bogus.err().startsWith("postroom: unknown state bogus (known: ready, deferred, held, in-flight, "
+                    + "delivered, failed"), bogus.err());
+            assertEquals("", bogus.out());
+            Run address = postroom("queue", "list", "--domain", "u1@other.test", "--config", config);
+            assertEquals(2, address.exitCode());
+            assertTrue(address.err().startsWith("postroom: domain must be a domain name"), address.err());
         }
     }
 
