@@ -348,9 +348,24 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
 
         @Override
         public <T> void await(CompletionStage<T> work, BiConsumer<T, Throwable> then) {
+            await(work, then, false);
+        }
+
+        /**
+         * @param continueThere true: the thread that completes {@code work} runs the continuation (and
+         *     writes the reply) itself, when the stage is idle, instead of waking a dispatcher thread
+         */
+        private <T> void await(CompletionStage<T> work, BiConsumer<T, Throwable> then, boolean continueThere) {
             awaiting++;
-            work.whenComplete((value, error) -> post(() -> onWorkDone(() -> then.accept(value,
-                    error instanceof CompletionException && error.getCause() != null ? error.getCause() : error))));
+            work.whenComplete((value, error) -> {
+                Runnable done = () -> post(() -> onWorkDone(() -> then.accept(value,
+                        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error)));
+                if (continueThere) {
+                    InlineDispatch.allowing(done);
+                } else {
+                    done.run();
+                }
+            });
         }
 
         private void onWorkDone(Runnable continuation) {
@@ -364,10 +379,9 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
 
         @Override
         public <T> void awaitBlocking(Callable<T> work, BiConsumer<T, Throwable> then) {
-            // The continuation (and the reply) run on the blocking thread that did the work: no dispatcher
-            // thread is woken between the two.
-            awaiting++;
-            CompletableFuture.supplyAsync(() -> {
+            // The blocking thread that did the work also continues the session: no dispatcher thread is
+            // woken between the work and the reply.
+            await(CompletableFuture.supplyAsync(() -> {
                 try {
                     return work.call();
                 } catch (RuntimeException e) {
@@ -375,9 +389,7 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
-            }, blocking).whenComplete((value, error) -> InlineDispatch.allowing(() -> post(() -> onWorkDone(() ->
-                    then.accept(value, error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error)))));
+            }, blocking), then, true);
         }
 
         @Override
