@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -186,7 +185,20 @@ public final class FileSpool implements OutboundSpool {
 
     private String newId() {
         // Time-ordered, unique within the process and, by the random part, across restarts.
-        return String.format(Locale.ROOT, "%013x%06x%04x", clock.millis(), COUNTER.incrementAndGet() & 0xFFFFFF,
-                RANDOM.nextInt(0x10000));
+        // Hand-formatted: String.format parses its pattern on every message.
+        StringBuilder id = new StringBuilder(23);
+        hex(id, clock.millis(), 13);
+        hex(id, COUNTER.incrementAndGet() & 0xFFFFFF, 6);
+        hex(id, RANDOM.nextInt(0x10000), 4);
+        return id.toString();
+    }
+
+    /** {@code value} as lower-case hex, zero-padded to {@code digits} (like %0Nx; longer values are not cut). */
+    static void hex(StringBuilder out, long value, int digits) {
+        String h = Long.toHexString(value);
+        for (int i = h.length(); i < digits; i++) {
+            out.append('0');
+        }
+        out.append(h);
     }
 }

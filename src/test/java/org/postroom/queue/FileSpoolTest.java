@@ -80,4 +80,15 @@ class FileSpoolTest {
     void anEnvelopeShouldRejectGarbage() {
         assertThrows(IllegalArgumentException.class, () -> Envelope.decode("hello\n".getBytes()));
     }
+
+    @Test
+    void hexShouldPadLikeFormat() {
+        for (long v : new long[] {0, 1, 0xabc, 0xFFFFFF, 0x19a2b3c4d5eL, 0x123456789abcdefL}) {
+            for (int digits : new int[] {4, 6, 13}) {
+                StringBuilder out = new StringBuilder();
+                FileSpool.hex(out, v, digits);
+                assertEquals(String.format("%0" + digits + "x", v), out.toString());
+            }
+        }
+    }
 }

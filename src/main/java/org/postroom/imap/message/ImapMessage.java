@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import static org.postroom.imap.codec.ImapStrings.nstring;
 import static org.postroom.imap.codec.ImapStrings.string;
@@ -20,6 +21,8 @@ import static org.postroom.imap.codec.ImapStrings.string;
  * Header values go out as sent (encoded words stay encoded; clients decode them).
  */
 public final class ImapMessage {
+    private static final Pattern LANGUAGE_SEPARATOR = Pattern.compile("\\s*,\\s*");
+
     private final byte[] crlf;
     /** Parsed on first use: BODY[] and RFC822 of the whole message need no MIME tree. */
     private MimePart root;
@@ -145,7 +148,7 @@ public final class ImapMessage {
         if (l == null || l.isBlank()) {
             return "NIL";
         }
-        String[] tags = l.split("\\s*,\\s*");
+        String[] tags = LANGUAGE_SEPARATOR.split(l);
         if (tags.length == 1) {
             return string(tags[0].strip());
         }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * One MIME entity of a message held as CRLF bytes: where its header and body lie, its parsed
@@ -14,6 +15,8 @@ import java.util.Map;
  * BODYSTRUCTURE and section fetches. Lenient: malformed MIME becomes text/plain, never an error.
  */
 public final class MimePart {
+    private static final Pattern LINE_END = Pattern.compile("\r?\n");
+
     final byte[] data;
     final int start;
     final int bodyStart;
@@ -232,7 +235,7 @@ public final class MimePart {
     private static List<String[]> parseHeaders(byte[] d, int start, int end) {
         List<String[]> out = new ArrayList<>();
         String text = new String(d, start, end - start, StandardCharsets.UTF_8);
-        String[] lines = text.split("\r?\n", -1);
+        String[] lines = LINE_END.split(text, -1);
         String name = null;
         StringBuilder value = new StringBuilder();
         for (String line : lines) {

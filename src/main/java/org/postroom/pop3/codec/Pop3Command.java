@@ -110,13 +110,33 @@ public sealed interface Pop3Command {
     /** A known verb with bad arguments; {@code reason} goes into the -ERR reply. */
     record Invalid(String verb, String reason) implements Pop3Command {}
 
+    /** The space-separated words of {@code s} (String.split(" +") would compile a pattern per command). */
+    private static String[] words(String s) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>(2);
+        int i = 0;
+        int n = s.length();
+        while (i < n) {
+            while (i < n && s.charAt(i) == ' ') {
+                i++;
+            }
+            int start = i;
+            while (i < n && s.charAt(i) != ' ') {
+                i++;
+            }
+            if (i > start) {
+                out.add(s.substring(start, i));
+            }
+        }
+        return out.toArray(new String[0]);
+    }
+
     /** Parses one command line (CRLF already removed). */
     static Pop3Command parse(String line) {
         String trimmed = stripTrailingSpaces(line);
         int sp = trimmed.indexOf(' ');
         String verb = (sp < 0 ? trimmed : trimmed.substring(0, sp)).toUpperCase(Locale.ROOT);
         String rest = sp < 0 ? "" : trimmed.substring(sp + 1);
-        String[] args = rest.isEmpty() ? new String[0] : rest.trim().split(" +");
+        String[] args = rest.isEmpty() ? new String[0] : words(rest.trim());
         switch (verb) {
             case "USER":
                 if (rest.isBlank()) {
