@@ -39,6 +39,15 @@ public interface SessionContext {
      */
     <T> void await(CompletionStage<T> work, BiConsumer<T, Throwable> then);
 
+    /**
+     * Like {@link #await}, but the thread that completes {@code work} runs {@code then} itself (and writes
+     * the reply) when the session is idle, instead of waking a dispatcher thread: for work completed by a
+     * thread that may continue sessions, such as the delivery journal's commit thread.
+     */
+    default <T> void awaitContinuingThere(CompletionStage<T> work, BiConsumer<T, Throwable> then) {
+        await(work, then);
+    }
+
     /** Runs blocking work (file I/O, fsync) on the blocking dispatcher and awaits it. */
     <T> void awaitBlocking(Callable<T> work, BiConsumer<T, Throwable> then);
 

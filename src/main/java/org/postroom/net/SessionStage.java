@@ -378,6 +378,11 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
         }
 
         @Override
+        public <T> void awaitContinuingThere(CompletionStage<T> work, BiConsumer<T, Throwable> then) {
+            await(work, then, true);
+        }
+
+        @Override
         public <T> void awaitBlocking(Callable<T> work, BiConsumer<T, Throwable> then) {
             // The blocking thread that did the work also continues the session: no dispatcher thread is
             // woken between the work and the reply.

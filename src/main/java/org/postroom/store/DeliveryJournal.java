@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
@@ -143,6 +144,16 @@ public final class DeliveryJournal implements AutoCloseable {
 
     private final Thread checkpointer;
 
+    // Commits for callers that do not wait (SMTP sessions on a selector thread): the commit thread
+    // syncs for them and completes their futures, so their continuations run there.
+    private record DurableWaiter(long sequence, CompletableFuture<Void> done) {}
+
+    private final Object commitLock = new Object();
+    private final ArrayDeque<DurableWaiter> durableWaiters = new ArrayDeque<>();
+    private boolean committerIdle;
+    private boolean committerStopped;
+    private final Thread committer;
+
     // Counters for /metrics: records per commit shows how much the group commit shares.
     private final java.util.concurrent.atomic.AtomicLong recordCount = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong commitCount = new java.util.concurrent.atomic.AtomicLong();
@@ -166,6 +177,9 @@ public final class DeliveryJournal implements AutoCloseable {
         this.checkpointer = new Thread(this::checkpointLoop, "postroom-journal-checkpoint");
         checkpointer.setDaemon(true);
         checkpointer.start();
+        this.committer = new Thread(this::commitLoop, "postroom-journal-commit");
+        committer.setDaemon(true);
+        committer.start();
         if (java.util.Arrays.stream(segments).anyMatch(seg -> !seg.ready)) {
             Thread ahead = new Thread(this::preallocateAhead, "postroom-journal-preallocate");
             ahead.setDaemon(true);
@@ -311,17 +325,147 @@ public final class DeliveryJournal implements AutoCloseable {
             if (current.position + length > options.segmentSize()) {
                 roll();
             }
-            Segment s = current;
-            ByteBuffer record = encode(magic, s.generation, path, data);
-            long at = s.position;
-            while (record.hasRemaining()) {
-                at += s.channel.write(record, at);
+            return writeRecord(magic, path, data);
+        }
+    }
+
+    /**
+     * Appends one message record per target, like {@link #append}, or returns null (appending nothing) where
+     * that would wait: a segment roll is due (it forces the old segment and may wait for a free one) or
+     * the journal is closed. A selector thread appends this way and falls back to a blocking thread.
+     */
+    public List<Receipt> tryAppend(List<Path> targets, byte[] data) throws IOException {
+        if (data.length > maxRecordData()) {
+            throw new IllegalArgumentException("record larger than " + maxRecordData() + " bytes");
+        }
+        List<byte[]> paths = new ArrayList<>(targets.size());
+        long length = 0;
+        for (Path target : targets) {
+            Path absolute = target.toAbsolutePath().normalize();
+            if (!absolute.startsWith(mailRoot)) {
+                throw new IllegalArgumentException(target + " is not under the mail root " + mailRoot);
             }
-            s.position = at;
-            s.pending++;
-            lastAppendNanos = System.nanoTime();
-            recordCount.incrementAndGet();
-            return new Receipt(s, ++appendedSequence);
+            byte[] path = mailRoot.relativize(absolute).toString().getBytes(StandardCharsets.UTF_8);
+            paths.add(path);
+            length += HEADER + path.length + data.length;
+        }
+        synchronized (appendLock) {
+            if (closed || rolling || current == null || current.position + length > options.segmentSize()) {
+                return null;
+            }
+            List<Receipt> receipts = new ArrayList<>(paths.size());
+            for (byte[] path : paths) {
+                receipts.add(writeRecord(MAGIC, path, data));
+            }
+            return receipts;
+        }
+    }
+
+    /** Caller holds appendLock, and the current segment has room for the record. */
+    private Receipt writeRecord(int magic, byte[] path, byte[] data) throws IOException {
+        Segment s = current;
+        ByteBuffer record = encode(magic, s.generation, path, data);
+        long at = s.position;
+        while (record.hasRemaining()) {
+            at += s.channel.write(record, at);
+        }
+        s.position = at;
+        s.pending++;
+        lastAppendNanos = System.nanoTime();
+        recordCount.incrementAndGet();
+        return new Receipt(s, ++appendedSequence);
+    }
+
+    /**
+     * A future completed once the receipt's record is on disk, by the journal's commit thread (which then
+     * runs what depends on it), or exceptionally if the commit fails. The way to wait without a thread.
+     */
+    public CompletableFuture<Void> whenDurable(Receipt receipt) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (syncLock) {
+            if (durableSequence >= receipt.sequence) {
+                done.complete(null);
+                return done;
+            }
+        }
+        synchronized (commitLock) {
+            if (committerStopped) {
+                done.completeExceptionally(new IOException("journal closed"));
+                return done;
+            }
+            durableWaiters.add(new DurableWaiter(receipt.sequence, done));
+            if (committerIdle) {
+                committerIdle = false;
+                commitLock.notify();
+            }
+        }
+        return done;
+    }
+
+    /** The commit thread: one group commit for every waiter so far, then their futures, in order. */
+    private void commitLoop() {
+        while (true) {
+            long highest = 0;
+            synchronized (commitLock) {
+                while (durableWaiters.isEmpty()) {
+                    if (committerStopped) {
+                        return;
+                    }
+                    committerIdle = true;
+                    try {
+                        commitLock.wait();
+                    } catch (InterruptedException e) {
+                        committerStopped = true;
+                    }
+                }
+                committerIdle = false;
+                for (DurableWaiter w : durableWaiters) {
+                    highest = Math.max(highest, w.sequence());
+                }
+            }
+            Exception failure = null;
+            try {
+                awaitDurable(new Receipt(null, highest));
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
+            long durable;
+            synchronized (syncLock) {
+                durable = durableSequence;
+            }
+            List<DurableWaiter> ready = new ArrayList<>();
+            synchronized (commitLock) {
+                for (var it = durableWaiters.iterator(); it.hasNext(); ) {
+                    DurableWaiter w = it.next();
+                    if (w.sequence() <= durable || (failure != null && w.sequence() <= highest)) {
+                        ready.add(w);
+                        it.remove();
+                    }
+                }
+            }
+            for (DurableWaiter w : ready) {
+                if (w.sequence() <= durable) {
+                    w.done().complete(null);
+                } else {
+                    w.done().completeExceptionally(failure);
+                }
+            }
+        }
+    }
+
+    /** Stops the commit thread once it has answered every waiter (fails them if the journal is gone). */
+    private void stopCommitter(boolean interrupt) {
+        synchronized (commitLock) {
+            committerStopped = true;
+            commitLock.notifyAll();
+        }
+        if (interrupt) {
+            committer.interrupt();
+        }
+        try {
+            committer.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -426,6 +570,7 @@ public final class DeliveryJournal implements AutoCloseable {
                 closed = true;
                 appendLock.notifyAll();
             }
+            stopCommitter(false);
             try {
                 checkpointer.join(TimeUnit.SECONDS.toMillis(10));
             } catch (InterruptedException e) {
@@ -444,6 +589,7 @@ public final class DeliveryJournal implements AutoCloseable {
             appendLock.notifyAll();
         }
         checkpointer.interrupt();
+        stopCommitter(true);
         try {
             checkpointer.join(10_000);
         } catch (InterruptedException e) {

@@ -12,6 +12,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -109,10 +111,7 @@ public final class MaildirStore {
             }
             return files;
         }
-        List<Path> targets = new ArrayList<>(addresses.size());
-        for (String address : addresses) {
-            targets.add(inbox(address).resolve("new").resolve(uniqueName(messageLf)));
-        }
+        List<Path> targets = newInInboxes(addresses, messageLf);
         writeJournaled(targets, messageLf, i -> watchers.notifyChanged(addresses.get(i).toLowerCase(Locale.ROOT)));
         return targets;
     }
@@ -136,6 +135,54 @@ public final class MaildirStore {
             }
             throw e;
         }
+        materialize(targets, receipts, messageLf, written);
+    }
+
+    /**
+     * Like {@link #deliver(List, byte[])}, without waiting on the calling thread (a selector's): the journal
+     * records are appended here; the journal's commit thread writes the files once they are on disk and
+     * completes the future (with the files, or the error). Returns null where that cannot be done without
+     * waiting (no journal, a message too big for it, a segment roll due): call {@code deliver} then.
+     */
+    public CompletableFuture<List<Path>> deliverWithoutWaiting(List<String> addresses, byte[] messageLf)
+            throws IOException {
+        if (journal == null || messageLf.length > journal.maxRecordData()) {
+            return null;
+        }
+        List<Path> targets = newInInboxes(addresses, messageLf);
+        List<DeliveryJournal.Receipt> receipts = journal.tryAppend(targets, messageLf);
+        if (receipts == null) {
+            return null;
+        }
+        return journal.whenDurable(receipts.get(receipts.size() - 1)).handle((durable, error) -> {
+            if (error != null) {
+                for (int i = 0; i < receipts.size(); i++) {
+                    journal.materialized(receipts.get(i), targets.get(i), false);
+                }
+                throw new CompletionException(error);
+            }
+            try {
+                materialize(targets, receipts, messageLf,
+                        i -> watchers.notifyChanged(addresses.get(i).toLowerCase(Locale.ROOT)));
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+            return targets;
+        });
+    }
+
+    /** A new file name in each account's INBOX new/. */
+    private List<Path> newInInboxes(List<String> addresses, byte[] messageLf) {
+        List<Path> targets = new ArrayList<>(addresses.size());
+        for (String address : addresses) {
+            targets.add(inbox(address).resolve("new").resolve(uniqueName(messageLf)));
+        }
+        return targets;
+    }
+
+    /** Each durable record's file, without fsync; the journal is told of every one (or its failure). */
+    private void materialize(List<Path> targets, List<DeliveryJournal.Receipt> receipts, byte[] messageLf,
+                             java.util.function.IntConsumer written) throws IOException {
         IOException failure = null;
         for (int i = 0; i < receipts.size(); i++) {
             Path target = targets.get(i);

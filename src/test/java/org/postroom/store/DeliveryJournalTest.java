@@ -23,6 +23,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -271,6 +272,66 @@ class DeliveryJournalTest {
         assertEquals(800, files.stream().distinct().count());
         journal.close();
         assertEquals(0, DeliveryJournal.open(journalDir(), mail(), options).replayed());
+    }
+
+    @Test
+    void deliveriesWithoutWaitingAreWrittenByTheCommitThreadAndSurviveACrash() throws Exception {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        String caller = Thread.currentThread().getName();
+        List<String> writtenOn = Collections.synchronizedList(new ArrayList<>());
+        store.watchers().listen(BOB, () -> writtenOn.add(Thread.currentThread().getName()));
+        List<java.util.concurrent.CompletableFuture<List<Path>>> started = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            var f = store.deliverWithoutWaiting(List.of(ALICE, BOB), message(i, 900));
+            assertTrue(f != null, "room in the segment: no need to wait");
+            started.add(f);
+        }
+        for (int i = 0; i < started.size(); i++) {
+            List<Path> files = started.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(2, files.size());
+            assertArrayEquals(message(i, 900), Files.readAllBytes(files.get(0)));
+            assertArrayEquals(message(i, 900), Files.readAllBytes(files.get(1)));
+        }
+        assertEquals(6, writtenOn.size());
+        assertTrue(writtenOn.stream().noneMatch(caller::equals), "written by the journal's thread: " + writtenOn);
+        journal.abandon();
+
+        // A crash after the futures completed: the records were durable, so every copy comes back.
+        try (Stream<Path> files = Files.list(store.inbox(ALICE).resolve("new"))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        DeliveryJournal reopened = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        assertEquals(12, reopened.replayed());
+        try (Stream<Path> s = Files.list(store.inbox(ALICE).resolve("new"))) {
+            assertEquals(6, s.count());
+        }
+        reopened.close();
+    }
+
+    @Test
+    void withoutWaitingDeclinesWhereASegmentRollIsDueOrTheJournalIsClosed() throws Exception {
+        DeliveryJournal journal = DeliveryJournal.open(journalDir(), mail(), NO_TIMER);
+        MaildirStore store = new MaildirStore(mail(), "mx.test", journal);
+        // 64 KiB segments: seven 9 KiB records fit, the 8th does not, and rolling forces the segment (a wait).
+        int accepted = 0;
+        java.util.concurrent.CompletableFuture<List<Path>> f;
+        while ((f = store.deliverWithoutWaiting(List.of(ALICE), message(accepted, 9000))) != null) {
+            f.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            accepted++;
+        }
+        assertEquals(7, accepted);
+        store.deliver(ALICE, message(99, 9000)); // the blocking way rolls the segment
+        assertTrue(store.deliverWithoutWaiting(List.of(ALICE), message(100, 9000)) != null, "room again after the roll");
+        journal.close();
+
+        assertNull(journal.tryAppend(List.of(store.inbox(ALICE).resolve("new").resolve("x")), message(1, 10)),
+                "a closed journal appends nothing");
+        try (Stream<Path> s = Files.list(store.inbox(ALICE).resolve("new"))) {
+            assertEquals(9, s.count());
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.postroom.smtp.session;
 
 import java.io.IOException;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Makes a received message durable for all its recipients. Blocking (file writes and fsync): the
@@ -18,4 +19,13 @@ public interface MailAcceptor {
      * @return the id quoted in "250 2.0.0 Ok: queued as id"
      */
     String accept(Envelope envelope, byte[] message) throws IOException;
+
+    /**
+     * Starts accepting without waiting on the calling thread (a selector's), or returns null where it
+     * cannot (then {@link #accept} is run on a blocking thread). The stage completes on the thread that
+     * finishes the work, with the id or the failure, under the same rules as {@link #accept}.
+     */
+    default CompletionStage<String> acceptWithoutWaiting(Envelope envelope, byte[] message) throws IOException {
+        return null;
+    }
 }

@@ -145,10 +145,28 @@ public final class SmtpHandler implements ProtocolHandler {
             } else if (action instanceof SmtpAction.Authenticate auth) {
                 authenticate(auth, ctx);
             } else if (action instanceof SmtpAction.Accept accept) {
-                ctx.awaitBlocking(() -> acceptor.accept(accept.envelope(), accept.message()),
-                        (String id, Throwable error) ->
-                                perform(error == null ? machine.onAccepted(id) : machine.onAcceptFailed(), ctx));
+                accept(accept, ctx);
             }
+        }
+    }
+
+    /**
+     * Hands the message to the acceptor: without a blocking thread where it can (the journal's commit
+     * thread then sends the 250), else on the blocking dispatcher.
+     */
+    private void accept(SmtpAction.Accept accept, SessionContext ctx) {
+        java.util.function.BiConsumer<String, Throwable> then = (id, error) ->
+                perform(error == null ? machine.onAccepted(id) : machine.onAcceptFailed(), ctx);
+        java.util.concurrent.CompletionStage<String> started;
+        try {
+            started = acceptor.acceptWithoutWaiting(accept.envelope(), accept.message());
+        } catch (java.io.IOException | RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        if (started != null) {
+            ctx.awaitContinuingThere(started, then);
+        } else {
+            ctx.awaitBlocking(() -> acceptor.accept(accept.envelope(), accept.message()), then);
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 /**
@@ -37,13 +38,9 @@ public final class StoreAndSpoolAcceptor implements MailAcceptor {
     @Override
     public String accept(Envelope envelope, byte[] message) throws IOException {
         String id = ids.get();
-        byte[] received = ReceivedHeader.render(envelope, hostname, id, ZonedDateTime.now(clock))
-                .getBytes(StandardCharsets.US_ASCII);
-        byte[] traced = concat(received, message);
+        byte[] traced = traced(envelope, message, id);
         if (!envelope.localRecipients().isEmpty()) {
-            byte[] returnPath = ("Return-Path: <" + envelope.sender() + ">\r\n").getBytes(StandardCharsets.US_ASCII);
-            byte[] lf = MaildirStore.crlfToLf(concat(returnPath, traced));
-            store.deliver(List.copyOf(envelope.localRecipients()), lf);
+            store.deliver(List.copyOf(envelope.localRecipients()), mailboxCopy(envelope, traced));
         }
         if (!envelope.remoteRecipients().isEmpty()) {
             if (spool == null) {
@@ -52,6 +49,35 @@ public final class StoreAndSpoolAcceptor implements MailAcceptor {
             spool.enqueue(envelope.sender(), envelope.remoteRecipients(), traced);
         }
         return id;
+    }
+
+    /**
+     * Local recipients only, through the journal: appended on the calling thread, the 250 sent by the
+     * journal's commit thread once the group commit covers it. Anything else (remote recipients, a
+     * message too large for the journal) goes the blocking way.
+     */
+    @Override
+    public CompletionStage<String> acceptWithoutWaiting(Envelope envelope, byte[] message) throws IOException {
+        if (envelope.localRecipients().isEmpty() || !envelope.remoteRecipients().isEmpty()) {
+            return null;
+        }
+        String id = ids.get();
+        var stored = store.deliverWithoutWaiting(List.copyOf(envelope.localRecipients()),
+                mailboxCopy(envelope, traced(envelope, message, id)));
+        return stored == null ? null : stored.thenApply(files -> id);
+    }
+
+    /** The message with our Received: line on top (CRLF, as received). */
+    private byte[] traced(Envelope envelope, byte[] message, String id) {
+        byte[] received = ReceivedHeader.render(envelope, hostname, id, ZonedDateTime.now(clock))
+                .getBytes(StandardCharsets.US_ASCII);
+        return concat(received, message);
+    }
+
+    /** What a mailbox stores: Return-Path: first, LF line ends. */
+    private static byte[] mailboxCopy(Envelope envelope, byte[] traced) {
+        byte[] returnPath = ("Return-Path: <" + envelope.sender() + ">\r\n").getBytes(StandardCharsets.US_ASCII);
+        return MaildirStore.crlfToLf(concat(returnPath, traced));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
