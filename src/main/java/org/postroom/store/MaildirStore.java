@@ -138,6 +138,11 @@ public final class MaildirStore {
         materialize(targets, receipts, messageLf, written);
     }
 
+    /** Whether a message of about this size can take {@link #deliverWithoutWaiting} (it may still decline). */
+    public boolean mayDeliverWithoutWaiting(long size) {
+        return journal != null && size <= journal.maxRecordData();
+    }
+
     /**
      * Like {@link #deliver(List, byte[])}, without waiting on the calling thread (a selector's): the journal
      * records are appended here; the journal's commit thread writes the files once they are on disk and

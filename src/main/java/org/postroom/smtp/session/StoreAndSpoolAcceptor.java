@@ -25,6 +25,8 @@ public final class StoreAndSpoolAcceptor implements MailAcceptor {
     private final String hostname;
     private final Clock clock;
     private final Supplier<String> ids;
+    /** Room for Return-Path: and Received: on top of the message as received. */
+    private static final int RECEIVED_ALLOWANCE = 2048;
 
     public StoreAndSpoolAcceptor(MaildirStore store, OutboundSpool spool, String hostname, Clock clock,
                                  Supplier<String> ids) {
@@ -58,9 +60,11 @@ public final class StoreAndSpoolAcceptor implements MailAcceptor {
      */
     @Override
     public CompletionStage<String> acceptWithoutWaiting(Envelope envelope, byte[] message) throws IOException {
-        if (envelope.localRecipients().isEmpty() || !envelope.remoteRecipients().isEmpty()) {
+        if (envelope.localRecipients().isEmpty() || !envelope.remoteRecipients().isEmpty()
+                || !store.mayDeliverWithoutWaiting(message.length + RECEIVED_ALLOWANCE)) {
             return null;
         }
+        // Still null when a segment roll is due (once per segment): that message's id then goes unused.
         String id = ids.get();
         var stored = store.deliverWithoutWaiting(List.copyOf(envelope.localRecipients()),
                 mailboxCopy(envelope, traced(envelope, message, id)));
