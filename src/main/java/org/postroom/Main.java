@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  * queue and host health through the admin API.
  * Exit codes: 0 ok, 1 the engine failed to start or the status could not be read, 2 a config error.
  */
-@Command(name = "postroom", mixinStandardHelpOptions = true, version = "Postroom 0.1.0",
+// scope INHERIT: every subcommand, however deep (queue list, hosts forget), has its own --help.
+@Command(name = "postroom", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "Postroom 0.1.0",
         description = "A reactive mail engine: SMTP, submission, POP3, IMAP, outbound delivery, MultiPOP.",
         subcommands = {org.postroom.cli.StatusCommand.class, org.postroom.cli.ReloadCommand.class, Main.HashPassword.class,
                 org.postroom.cli.QueueCommand.class, org.postroom.cli.HostsCommand.class})

@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
  * address has no cached failure or no engine answers, 2 for a config error.
  */
 @Command(name = "hosts", description = "Show the outbound host health: cached failures and token holders.",
-        mixinStandardHelpOptions = true, subcommands = {HostsCommand.Forget.class})
+        subcommands = {HostsCommand.Forget.class})
 public final class HostsCommand extends AdminCommand {
     String method() {
         return "GET";

@@ -23,7 +23,6 @@ import java.util.concurrent.Callable;
  * error or a bad option, including a filter the engine refused (HTTP 400, its message printed).
  */
 @Command(name = "queue", description = "Inspect and act on the outbound queue of the running engine.",
-        mixinStandardHelpOptions = true,
         subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Flush.class,
                 QueueCommand.Retry.class, QueueCommand.Delete.class})
 public final class QueueCommand implements Callable<Integer> {

@@ -3,7 +3,6 @@ package org.postroom.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 
-import java.util.Iterator;
 import java.util.Map;
 
 /** {@code postroom status}: the running engine's sessions, queue and delivery figures as a table. */
@@ -26,9 +25,7 @@ public final class StatusCommand extends AdminCommand {
         StringBuilder out = new StringBuilder();
         out.append("Postroom on ").append(status.path("hostname").asText()).append("\n\n");
         out.append(String.format("%-10s %8s %8s %8s %10s %10s%n", "SESSIONS", "ACTIVE", "LIMIT", "PEAK", "ACCEPTED", "REFUSED"));
-        Iterator<Map.Entry<String, JsonNode>> kinds = status.path("sessions").fields();
-        while (kinds.hasNext()) {
-            Map.Entry<String, JsonNode> k = kinds.next();
+        for (Map.Entry<String, JsonNode> k : status.path("sessions").properties()) {
             JsonNode v = k.getValue();
             out.append(String.format("%-10s %8d %8d %8d %10d %10d%n", k.getKey(), v.path("active").asLong(),
                     v.path("limit").asLong(), v.path("peak").asLong(), v.path("accepted").asLong(),
