@@ -57,7 +57,7 @@ public final class SessionActor extends AbstractBehavior<SessionActor.Command> {
     private SessionActor(ActorContext<Command> ctx, java.nio.channels.SocketChannel connection, SessionStage stage) {
         super(ctx);
         // The session's byte path: connection <-> TLS switch (plaintext until STARTTLS) <-> handler stage.
-        Flow<ByteString, ByteString, SessionStage.Control> path = BidiFlow.fromGraph(new TlsSwitch(stage.implicitTls()))
+        Flow<ByteString, ByteString, SessionStage.Control> path = BidiFlow.fromGraph(new TlsSwitch(stage.implicitTls(), stage.blocking()))
                 .reversed()
                 .join(Flow.fromGraph(stage), Keep.right());
         this.control = Flow.fromGraph(new NioConnectionStage(connection, NioTransport.get(ctx.getSystem())))

@@ -83,6 +83,11 @@ public final class SessionStage extends AbstractGraphStageWithMaterializedValue<
         this.implicitTls = implicitTls;
     }
 
+    /** The blocking pool: file I/O, and TLS handshakes' delegated tasks. */
+    Executor blocking() {
+        return blocking;
+    }
+
     boolean implicitTls() {
         return implicitTls;
     }

@@ -23,6 +23,10 @@ import java.nio.ByteBuffer;
  * flight is dropped: after the switch the session sees nothing until {@link AppIn.TlsStarted}, then only
  * decrypted bytes. A connection that starts in TLS (implicit TLS listeners) sends StartTls first.
  *
+ * <p>The handshake's CPU-heavy steps (the engine's delegated tasks: key exchange, signing, about a
+ * millisecond) run on the given executor when there is one, so the thread driving the stream (a
+ * selector, shared with other sessions) is not held up; the handshake resumes when they are done.
+ *
  * <p>Shape: app-out (session → network) on top, network-in → app-in below. Pekko's own {@code TLS}
  * stage encrypts from the first byte and cannot switch in the middle, hence this stage.
  */
@@ -58,12 +62,21 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
     /** Implicit TLS: nothing is read from the network before the engine is there (the ClientHello is first). */
     private final boolean startsWithTls;
 
+    /** Null: delegated tasks run on the stream's own thread. */
+    private final java.util.concurrent.Executor handshakeTasks;
+
     public TlsSwitch() {
         this(false);
     }
 
     public TlsSwitch(boolean startsWithTls) {
+        this(startsWithTls, null);
+    }
+
+    /** @param handshakeTasks where the engine's delegated tasks run (null: on the stream's thread) */
+    public TlsSwitch(boolean startsWithTls, java.util.concurrent.Executor handshakeTasks) {
         this.startsWithTls = startsWithTls;
+        this.handshakeTasks = handshakeTasks;
     }
 
     @Override
@@ -84,6 +97,19 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
         private ByteString pendingAppOut = ByteString.emptyByteString();
         private ByteBuffer netBuffer;
         private ByteBuffer appBuffer;
+        /** Delegated tasks are running elsewhere: the engine waits for them, and so does pump(). */
+        private boolean tasksRunning;
+        private final org.apache.pekko.stream.stage.AsyncCallback<Throwable> tasksDone =
+                createAsyncCallback(this::onTasksDone);
+
+        private void onTasksDone(Throwable failure) throws SSLException {
+            tasksRunning = false;
+            if (failure != null) {
+                failStage(failure);
+            } else {
+                pump();
+            }
+        }
 
         Logic() {
             super(shape);
@@ -214,6 +240,9 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                 progress = false;
                 SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
                 if (hs == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    if (tasksRunning || (handshakeTasks != null && startTasksElsewhere())) {
+                        break; // resumed by tasksDone
+                    }
                     Runnable task;
                     while ((task = engine.getDelegatedTask()) != null) {
                         task.run();
@@ -237,6 +266,32 @@ public final class TlsSwitch extends GraphStage<BidiShape<TlsSwitch.AppOut, Byte
                 complete(appIn);
             }
             pullNetInIfReady();
+        }
+
+        /** Hands the delegated tasks to the executor; false if it refused them (they ran here instead). */
+        private boolean startTasksElsewhere() {
+            java.util.List<Runnable> tasks = new java.util.ArrayList<>(2);
+            Runnable task;
+            while ((task = engine.getDelegatedTask()) != null) {
+                tasks.add(task);
+            }
+            tasksRunning = true;
+            try {
+                handshakeTasks.execute(() -> {
+                    Throwable failure = null;
+                    try {
+                        tasks.forEach(Runnable::run);
+                    } catch (RuntimeException | Error e) {
+                        failure = e;
+                    }
+                    tasksDone.invoke(failure);
+                });
+                return true;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                tasksRunning = false;
+                tasks.forEach(Runnable::run); // shutting down: finish here
+                return false;
+            }
         }
 
         private boolean wrapOnce() throws SSLException {
