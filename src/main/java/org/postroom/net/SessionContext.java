@@ -42,7 +42,7 @@ public interface SessionContext {
     /**
      * Like {@link #await}, but the thread that completes {@code work} runs {@code then} itself (and writes
      * the reply) when the session is idle, instead of waking a dispatcher thread: for work completed by a
-     * thread that may continue sessions, such as the delivery journal's completing threads.
+     * thread that may continue sessions, such as the delivery journal's commit thread.
      */
     default <T> void awaitContinuingThere(CompletionStage<T> work, BiConsumer<T, Throwable> then) {
         await(work, then);

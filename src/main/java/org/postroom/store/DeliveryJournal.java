@@ -145,7 +145,7 @@ public final class DeliveryJournal implements AutoCloseable {
     private final Thread checkpointer;
 
     // Commits for callers that do not wait (SMTP sessions on a selector thread): the commit thread
-    // syncs for them, and a completing thread completes their futures, so their continuations run there.
+    // syncs for them and completes their futures, so their continuations run there.
     private record DurableWaiter(long sequence, CompletableFuture<Void> done) {}
 
     private final Object commitLock = new Object();
@@ -153,19 +153,6 @@ public final class DeliveryJournal implements AutoCloseable {
     private boolean committerIdle;
     private boolean committerStopped;
     private final Thread committer;
-    // Completes a commit's futures (the waiters then write their Maildir files and replies) while the
-    // commit thread already syncs the next batch; two threads, so file creation uses both cores.
-    private final java.util.concurrent.ExecutorService completer = java.util.concurrent.Executors.newFixedThreadPool(2,
-            new java.util.concurrent.ThreadFactory() {
-                private final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-
-                @Override
-                public Thread newThread(Runnable r) {
-                    Thread t = new Thread(r, "postroom-journal-complete-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }
-            });
 
     // Counters for /metrics: records per commit shows how much the group commit shares.
     private final java.util.concurrent.atomic.AtomicLong recordCount = new java.util.concurrent.atomic.AtomicLong();
@@ -390,9 +377,8 @@ public final class DeliveryJournal implements AutoCloseable {
     }
 
     /**
-     * A future completed once the receipt's record is on disk, by one of the journal's completing threads
-     * (which then runs what depends on it), or exceptionally if the commit fails. The way to wait without
-     * a thread of one's own.
+     * A future completed once the receipt's record is on disk, by the journal's commit thread (which then
+     * runs what depends on it), or exceptionally if the commit fails. The way to wait without a thread.
      */
     public CompletableFuture<Void> whenDurable(Receipt receipt) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -416,7 +402,7 @@ public final class DeliveryJournal implements AutoCloseable {
         return done;
     }
 
-    /** The commit thread: one group commit for every waiter so far, then hands their futures on, in order. */
+    /** The commit thread: one group commit for every waiter so far, then their futures, in order. */
     private void commitLoop() {
         while (true) {
             long highest = 0;
@@ -457,24 +443,12 @@ public final class DeliveryJournal implements AutoCloseable {
                     }
                 }
             }
-            if (!ready.isEmpty()) {
-                long through = durable;
-                Exception failed = failure;
-                try {
-                    completer.execute(() -> complete(ready, through, failed));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    complete(ready, through, failed);
+            for (DurableWaiter w : ready) {
+                if (w.sequence() <= durable) {
+                    w.done().complete(null);
+                } else {
+                    w.done().completeExceptionally(failure);
                 }
-            }
-        }
-    }
-
-    private static void complete(List<DurableWaiter> ready, long durable, Exception failure) {
-        for (DurableWaiter w : ready) {
-            if (w.sequence() <= durable) {
-                w.done().complete(null);
-            } else {
-                w.done().completeExceptionally(failure);
             }
         }
     }
@@ -490,8 +464,6 @@ public final class DeliveryJournal implements AutoCloseable {
         }
         try {
             committer.join(TimeUnit.SECONDS.toMillis(10));
-            completer.shutdown();
-            completer.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -145,7 +145,7 @@ public final class MaildirStore {
 
     /**
      * Like {@link #deliver(List, byte[])}, without waiting on the calling thread (a selector's): the journal
-     * records are appended here; a journal thread writes the files once they are on disk and
+     * records are appended here; the journal's commit thread writes the files once they are on disk and
      * completes the future (with the files, or the error). Returns null where that cannot be done without
      * waiting (no journal, a message too big for it, a segment roll due): call {@code deliver} then.
      */

@@ -55,7 +55,7 @@ public final class StoreAndSpoolAcceptor implements MailAcceptor {
 
     /**
      * Local recipients only, through the journal: appended on the calling thread, the 250 sent by the
-     * journal's completing thread once the group commit covers it. Anything else (remote recipients, a
+     * journal's commit thread once the group commit covers it. Anything else (remote recipients, a
      * message too large for the journal) goes the blocking way.
      */
     @Override
