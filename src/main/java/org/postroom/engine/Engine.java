@@ -224,11 +224,6 @@ public final class Engine implements AutoCloseable {
         if (!next.accounts().equals(current.accounts()) || !next.localDomains().equals(current.localDomains())) {
             restartNeeded.add("accounts/local-domains");
         }
-        // The SMTP sessions' settings are read once per listener at start.
-        if (next.inbound().security().msaSenderMustMatchLogin()
-                != current.inbound().security().msaSenderMustMatchLogin()) {
-            restartNeeded.add("inbound.msa.sender-must-match-login");
-        }
         for (int i = 0; i < next.inbound().listeners().size(); i++) {
             var a = current.inbound().listeners().get(i);
             var b = next.inbound().listeners().get(i);

@@ -195,6 +195,7 @@ public final class EngineGuardian extends AbstractBehavior<EngineGuardian.Comman
 
     private Behavior<Command> onApplySettings(ApplySettings m) {
         Settings s = m.settings();
+        services.live().set(s); // sessions started from now on take their limits from s
         for (Settings.ListenerSettings l : s.inbound().listeners()) {
             services.metrics().sessions(l.kind()).setLimit(l.maxSessions());
             ActorRef<InboundGuardian.Command> g = guardians.get(l.kind());

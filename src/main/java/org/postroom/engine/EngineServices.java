@@ -15,6 +15,7 @@ import java.util.concurrent.Executor;
  * The shared, thread-safe services every part of the engine is built with: settings, accounts, the
  * Maildir store, the outbound spool, metrics, the executor for blocking work, and the server TLS
  * context ({@code null} when TLS is off), and the failed-login throttle every protocol consults.
+ * {@code settings} are those the engine started with; {@code live} follows reloads (new sessions read it).
  */
 public record EngineServices(
         Settings settings,
@@ -25,7 +26,15 @@ public record EngineServices(
         ActorSystem<?> system,
         Executor blocking,
         ServerTls tls,
-        AuthThrottle authThrottle) {
+        AuthThrottle authThrottle,
+        org.postroom.config.LiveSettings live) {
+
+    public EngineServices(Settings settings, Accounts accounts, MaildirStore store, OutboundSpool spool,
+                          Metrics metrics, ActorSystem<?> system, Executor blocking, ServerTls tls,
+                          AuthThrottle authThrottle) {
+        this(settings, accounts, store, spool, metrics, system, blocking, tls, authThrottle,
+                new org.postroom.config.LiveSettings(settings));
+    }
 
     /** Services with the auth throttle built from {@code settings} ({@code inbound.auth.*}). */
     public EngineServices(Settings settings, Accounts accounts, MaildirStore store, OutboundSpool spool,

@@ -32,7 +32,7 @@ public final class ImapProtocol implements InboundProtocol {
         MailboxRegistry registry = new MailboxRegistry(services.store());
         ImapStats stats = new ImapStats();
         services.metrics().addStatusSection("imap", stats::snapshot);
-        return connection -> new ImapHandler(services.settings(), services.accounts(), services.store(), registry,
+        return connection -> new ImapHandler(services.live().get(), services.accounts(), services.store(), registry,
                 stats, services.authThrottle(), connection.remote().getAddress() != null
                         ? connection.remote().getAddress().getHostAddress() : connection.remote().getHostString());
     }

@@ -78,7 +78,6 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
     private final ByteString serverTooBusy;
     private final io.micrometer.core.instrument.Timer admissionWait;
     private final io.micrometer.core.instrument.Timer refusalWait;
-    private final Duration idleTimeout;
     private NioAcceptor binding;
     private long sequence;
     private final List<ActorRef<Done>> shutdownWaiters = new ArrayList<>();
@@ -107,7 +106,6 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         this.admissionWait = services.metrics().admissionWait(protocol.kind());
         this.refusalWait = services.metrics().refusalWait(protocol.kind());
         this.handlers = protocol.handlers(services);
-        this.idleTimeout = services.settings().inbound().idleTimeout();
 
         ActorRef<Command> self = ctx.getSelf();
         // Our own acceptor thread (not Pekko's TCP layer): a connection reaches this guardian in one
@@ -191,7 +189,8 @@ public final class InboundGuardian extends AbstractBehavior<InboundGuardian.Comm
         ConnectionInfo info = new ConnectionInfo(protocol.kind(), id, remote, local);
         try {
             ActorRef<SessionActor.Command> session = getContext().spawn(
-                    SessionActor.create(connection, info, handlers.create(info), idleTimeout, services.blocking(),
+                    SessionActor.create(connection, info, handlers.create(info),
+                            services.live().get().inbound().idleTimeout(), services.blocking(),
                             services.tls() == null ? null : services.tls()::newEngine, listener.implicitTls()), id);
             getContext().watch(session);
             if (ip != null) {

@@ -34,17 +34,19 @@ public final class Pop3Protocol implements InboundProtocol {
 
     @Override
     public ProtocolHandlerFactory handlers(EngineServices services) {
-        Settings settings = services.settings();
-        Settings.InboundSettings inbound = settings.inbound();
-        // The failure pause comes from the engine's AuthThrottle (per IP and account, across sessions).
-        Pop3Policy policy = new Pop3Policy(inbound.maxLineLength(), inbound.maxBadCommands(),
-                Pop3Policy.DEFAULT_MAX_AUTH_FAILURES, java.time.Duration.ZERO, inbound.idleTimeout());
+        // One set of maildrop locks for the listener's life; the policy follows reloads.
         MaildropLocks locks = new MaildropLocks();
         services.metrics().addStatusSection("pop3", () -> Map.of("lockedMailboxes", locks.lockedCount()));
-        Pop3Backend backend = new Pop3Backend(policy, settings.hostname(),
-                Pop3Authenticator.of(services.accounts(), settings.accounts()), locks,
-                services.store()::inbox, account -> services.store().watchers().notifyChanged(account));
-        return connection -> new Pop3Handler(backend, services.authThrottle(),
+        var backends = new org.postroom.config.Derived<>(services.live(), settings -> {
+            Settings.InboundSettings inbound = settings.inbound();
+            // The failure pause comes from the engine's AuthThrottle (per IP and account, across sessions).
+            Pop3Policy policy = new Pop3Policy(inbound.maxLineLength(), inbound.maxBadCommands(),
+                    Pop3Policy.DEFAULT_MAX_AUTH_FAILURES, java.time.Duration.ZERO, inbound.idleTimeout());
+            return new Pop3Backend(policy, settings.hostname(),
+                    Pop3Authenticator.of(services.accounts(), services.settings().accounts()), locks,
+                    services.store()::inbox, account -> services.store().watchers().notifyChanged(account));
+        });
+        return connection -> new Pop3Handler(backends.get(), services.authThrottle(),
                 connection.remote().getAddress() != null ? connection.remote().getAddress().getHostAddress()
                         : connection.remote().getHostString());
     }

@@ -74,10 +74,11 @@ public final class SmtpProtocol implements InboundProtocol {
 
     @Override
     public ProtocolHandlerFactory handlers(EngineServices services) {
-        SmtpSessionConfig config = SmtpSessionConfig.from(services.settings(), services.accounts(), listener)
-                .withStartTls(startTls);
         MailAcceptor acceptor = acceptors.apply(services);
-        return connection -> new SmtpHandler(config, services.accounts(), acceptor,
+        // Rebuilt only when a reload brought new settings; a session keeps the config it started with.
+        var configs = new org.postroom.config.Derived<>(services.live(),
+                s -> SmtpSessionConfig.from(s, services.accounts(), listener).withStartTls(startTls));
+        return connection -> new SmtpHandler(configs.get(), services.accounts(), acceptor,
                 connection.remote().getAddress() != null ? connection.remote().getAddress().getHostAddress()
                         : connection.remote().getHostString(), services.authThrottle());
     }

@@ -143,9 +143,21 @@ class MsaSenderLoginIntegrationTest {
             String stored = SmtpClients.find(off.services().store(), "bob@example.test", "Subject: off-forged");
             assertTrue(stored.startsWith("Return-Path: <bob@example.test>"), stored);
 
-            // Sessions read the setting at start: a reload that switches it says a restart is needed.
-            assertTrue(off.reload("inbound.msa.sender-must-match-login = true").restartNeeded()
-                    .contains("inbound.msa.sender-must-match-login"));
+            // A session opened before the reload keeps the rule it started with; sessions opened after
+            // it follow the new one, and no restart is asked for.
+            try (Transport before = session.getTransport("smtp")) {
+                before.connect("127.0.0.1", port, "alice@example.test", "alice-pw");
+                var result = off.reload("inbound.msa.sender-must-match-login = true");
+                assertTrue(result.restartNeeded().isEmpty(), result.restartNeeded().toString());
+                before.sendMessage(message(session, "bob@example.test", "off-still"), to("bob@example.test"));
+            }
+            await().atMost(WAIT).until(() -> delivered(off, "bob@example.test", "Subject: off-still"));
+            try (Transport after = session.getTransport("smtp")) {
+                after.connect("127.0.0.1", port, "alice@example.test", "alice-pw");
+                SMTPSendFailedException refused = assertThrows(SMTPSendFailedException.class, () -> after.sendMessage(
+                        message(session, "bob@example.test", "on-forged"), to("bob@example.test")));
+                assertEquals(553, refused.getReturnCode());
+            }
         }
     }
 }
