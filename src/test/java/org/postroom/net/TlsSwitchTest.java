@@ -14,10 +14,7 @@ import org.postroom.tls.TlsSettings;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -48,7 +45,7 @@ class TlsSwitchTest {
                 "mx.example.test").context();
         SSLEngine server = serverContext.createSSLEngine();
         server.setUseClientMode(false);
-        SSLEngine client = trustingClient().createSSLEngine("mx.example.test", 993);
+        SSLEngine client = org.postroom.security.Wire.trustAll().createSSLEngine("mx.example.test", 993);
         client.setUseClientMode(true);
 
         AtomicInteger tasks = new AtomicInteger();
@@ -93,24 +90,5 @@ class TlsSwitchTest {
         pool.shutdown();
         assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
         assertEquals("TLSv1.3", client.getSession().getProtocol());
-    }
-
-    private static SSLContext trustingClient() throws Exception {
-        SSLContext trustAll = SSLContext.getInstance("TLS");
-        trustAll.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        return trustAll;
     }
 }
