@@ -152,4 +152,14 @@ class ImapMessageTest {
         section(m, List.of(1), SectionText.ALL);
         assertTrue(m.isParsed());
     }
+
+    @Test
+    void headerLinesShouldEndAtLfOrCrlfWithFoldsJoinedAndALoneCrKept() {
+        byte[] header = ("Subject: first\r\n part\nX-Mixed: a\rb\r\nX-Empty:\r\n"
+                + "Subject: second\n\r\nbody\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        MimePart root = new ImapMessage(header).root();
+        assertEquals(java.util.List.of("first part", "second"), root.headers("Subject"));
+        assertEquals("a\rb", root.header("X-Mixed"));
+        assertEquals("", root.header("X-Empty"));
+    }
 }
