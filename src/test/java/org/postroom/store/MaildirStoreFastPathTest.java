@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -81,6 +82,26 @@ class MaildirStoreFastPathTest {
             assertArrayEquals(referenceLfToCrlf(b), MaildirStore.lfToCrlf(b), () -> java.util.Arrays.toString(b));
         }
         assertArrayEquals("\r\n\r\na\r\n".getBytes(), MaildirStore.lfToCrlf("\n\na\n".getBytes()));
+    }
+
+    @Test
+    void indexOfLfMatchesTheByteLoopFromEveryOffset() {
+        Random random = new Random(11);
+        byte[] alphabet = {'\n', 'a', '.', (byte) 0x8a, (byte) 0x0b, (byte) 0x09, 0, (byte) 0xff, ' ', '\r'};
+        for (int n = 0; n < 300; n++) {
+            byte[] text = new byte[random.nextInt(70)];
+            for (int i = 0; i < text.length; i++) {
+                // LFs sparse enough that runs longer than eight bytes occur
+                text[i] = random.nextInt(6) == 0 ? (byte) '\n' : alphabet[1 + random.nextInt(alphabet.length - 1)];
+            }
+            for (int from = 0; from <= text.length; from++) {
+                int expected = from;
+                while (expected < text.length && text[expected] != '\n') {
+                    expected++;
+                }
+                assertEquals(expected, MaildirStore.indexOfLf(text, from), "from " + from + " in " + Arrays.toString(text));
+            }
+        }
     }
 
     @Test

@@ -57,10 +57,7 @@ public final class Pop3MessageEncoder {
             if (inBody && bodyLines.isPresent() && bodyLeft-- <= 0) {
                 break;
             }
-            int lf = pos;
-            while (lf < message.length && message[lf] != '\n') {
-                lf++;
-            }
+            int lf = org.postroom.store.MaildirStore.indexOfLf(message, pos);
             int contentEnd = lf;
             if (contentEnd > pos && message[contentEnd - 1] == '\r') {
                 contentEnd--;
