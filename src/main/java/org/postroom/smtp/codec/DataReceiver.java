@@ -54,7 +54,9 @@ public final class DataReceiver {
     /** @param sizeHint expected size (e.g. MAIL's SIZE=), used only to size the first buffer */
     public DataReceiver(long maxSize, long sizeHint) {
         this.maxSize = maxSize;
-        long first = Math.min(Math.min(Math.max(sizeHint, 1024), maxSize + 2), 4L << 20);
+        // Without a hint, room for a typical message: growing from 1 KiB copied a 4 KiB message three times.
+        long wanted = sizeHint > 0 ? sizeHint + 512 : 16 * 1024;
+        long first = Math.min(Math.min(wanted, maxSize + 2), 4L << 20);
         this.out = new byte[(int) Math.max(first, 16)];
     }
 

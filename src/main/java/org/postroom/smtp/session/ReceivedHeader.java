@@ -35,8 +35,23 @@ public final class ReceivedHeader {
                     : envelope.localRecipients().get(0);
             sb.append("for <").append(rcpt).append(">; ");
         }
-        sb.append(DATE.format(when)).append("\r\n");
+        sb.append(date(when)).append("\r\n");
         return sb.toString();
+    }
+
+    /** The last second formatted, and its offset: one DateTimeFormatter run per second, not per message. */
+    private record FormattedSecond(long epochSecond, java.time.ZoneOffset offset, String text) {}
+
+    private static volatile FormattedSecond lastDate = new FormattedSecond(Long.MIN_VALUE, null, "");
+
+    static String date(ZonedDateTime when) {
+        FormattedSecond last = lastDate;
+        long second = when.toEpochSecond();
+        if (last.epochSecond() != second || !when.getOffset().equals(last.offset())) {
+            last = new FormattedSecond(second, when.getOffset(), DATE.format(when));
+            lastDate = last;
+        }
+        return last.text();
     }
 
     private static String addressLiteral(String ip) {
