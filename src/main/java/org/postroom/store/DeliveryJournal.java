@@ -311,11 +311,7 @@ public final class DeliveryJournal implements AutoCloseable {
     }
 
     private Receipt append(int magic, Path target, byte[] data) throws IOException {
-        Path absolute = target.toAbsolutePath().normalize();
-        if (!absolute.startsWith(mailRoot)) {
-            throw new IllegalArgumentException(target + " is not under the mail root " + mailRoot);
-        }
-        byte[] path = mailRoot.relativize(absolute).toString().getBytes(StandardCharsets.UTF_8);
+        byte[] path = recordPath(target);
         int length = HEADER + path.length + data.length;
         if (data.length > maxRecordData()) {
             throw new IllegalArgumentException("record larger than " + maxRecordData() + " bytes");
@@ -341,11 +337,7 @@ public final class DeliveryJournal implements AutoCloseable {
         List<byte[]> paths = new ArrayList<>(targets.size());
         long length = 0;
         for (Path target : targets) {
-            Path absolute = target.toAbsolutePath().normalize();
-            if (!absolute.startsWith(mailRoot)) {
-                throw new IllegalArgumentException(target + " is not under the mail root " + mailRoot);
-            }
-            byte[] path = mailRoot.relativize(absolute).toString().getBytes(StandardCharsets.UTF_8);
+            byte[] path = recordPath(target);
             paths.add(path);
             length += HEADER + path.length + data.length;
         }
@@ -359,6 +351,15 @@ public final class DeliveryJournal implements AutoCloseable {
             }
             return receipts;
         }
+    }
+
+    /** The target's path under the mail root, as a record stores it. */
+    private byte[] recordPath(Path target) {
+        Path absolute = target.toAbsolutePath().normalize();
+        if (!absolute.startsWith(mailRoot)) {
+            throw new IllegalArgumentException(target + " is not under the mail root " + mailRoot);
+        }
+        return mailRoot.relativize(absolute).toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Caller holds appendLock, and the current segment has room for the record. */
